@@ -1,0 +1,29 @@
+"""zoo: GANs, autoencoders and VAEs in Keras 3, rebuilt from five articles.
+
+Example:
+    >>> import zoo
+    >>> ds = zoo.load_mnist("train", batch_size=128)
+    >>> model = zoo.recipes.build("gan_vs_ae.gan")
+    >>> model.fit(ds, epochs=5)
+    >>> images = model.sample(64, seed=0)
+"""
+
+import os
+
+# Keras 3 on TensorFlow: set before keras is imported anywhere.
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from zoo import losses, networks  # noqa: E402
+from zoo.models import GAN, VAE, Autoencoder, ContractiveAutoencoder, LatentGAN  # noqa: E402
+
+__version__ = "0.1.0"
+__all__ = [
+    "GAN",
+    "VAE",
+    "Autoencoder",
+    "ContractiveAutoencoder",
+    "LatentGAN",
+    "losses",
+    "networks",
+]

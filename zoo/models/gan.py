@@ -1,0 +1,275 @@
+"""Generative adversarial networks driven by ``fit``."""
+
+import keras
+import tensorflow as tf
+
+from zoo import losses
+from zoo.models.base import ZooModel, apply_update, f32, maybe_loss_scale, objective, register
+
+
+@register
+class GAN(ZooModel):
+    """A GAN: one ``train_step`` updates the discriminator, then the generator.
+
+    The articles' order (D first, then G), with one ``GradientTape`` per player.
+    Each update differentiates only its own network's variables, so there is no
+    ``trainable`` toggling (the articles' ``discriminator.trainable = False``
+    after ``compile`` has no effect in Keras, which is one of their bugs).
+    BatchNormalization statistics (not trainable, unused by the losses) are
+    updated whenever a network runs in training mode.
+
+    Args:
+        generator: A model from ``(latent_dim,)`` noise to images in
+            ``network_range``.
+        discriminator: A model from images (in ``network_range``) to one logit.
+        latent_dim: Size of the noise; defaults to the generator's input size,
+            and must match it when given.
+        d_steps: Discriminator updates per generator update. Each uses the same
+            real batch and fresh noise.
+        network_range: Value range of the generator's output.
+        seed: Seed of the training noise.
+        **kwargs: Passed to ``keras.Model``.
+
+    Example:
+        >>> from zoo import networks
+        >>> gan = GAN(networks.mlp(100, (28, 28, 1), output_activation="sigmoid"),
+        ...           networks.mlp((28, 28, 1), 1), seed=0)
+        >>> gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+        ...             g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+        >>> gan.fit(images, epochs=1)  # doctest: +SKIP
+        >>> gan.sample(16, seed=1).shape
+        TensorShape([16, 28, 28, 1])
+
+    Reference:
+        Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
+    """
+
+    loss_names = ("d_loss", "g_loss")
+
+    def __init__(self, generator, discriminator, latent_dim=None, d_steps=1, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        g_latent = generator.input_shape[-1]
+        if latent_dim is not None and int(latent_dim) != g_latent:
+            raise ValueError(
+                f"latent_dim={latent_dim} does not match the generator's input size {g_latent}; "
+                f"pass latent_dim={g_latent} or build the generator for {latent_dim}."
+            )
+        self.latent_dim = g_latent
+        if int(d_steps) < 1:
+            raise ValueError(f"d_steps must be a positive integer; got {d_steps}.")
+        self.d_steps = int(d_steps)
+        self.built = True
+
+    @property
+    def image_shape(self):
+        return tuple(self.generator.output_shape[1:])
+
+    def compile(
+        self,
+        d_optimizer="adam",
+        g_optimizer="adam",
+        generator_loss="non_saturating",
+        **kwargs,
+    ):
+        """Configures training.
+
+        Args:
+            d_optimizer: Optimizer (or name) of the discriminator.
+            g_optimizer: Optimizer (or name) of the generator; a different
+                instance from ``d_optimizer``.
+            generator_loss: ``"non_saturating"`` (default) or ``"minimax"``,
+                see :func:`zoo.losses.generator_loss`.
+            **kwargs: ``keras.Model.compile`` options such as ``jit_compile``,
+                ``steps_per_execution`` and ``run_eagerly``.
+        """
+        if generator_loss not in losses.GENERATOR_LOSSES:
+            raise ValueError(
+                f"Unknown generator_loss {generator_loss!r}; choose one of "
+                f"{losses.GENERATOR_LOSSES}."
+            )
+        if d_optimizer is g_optimizer and not isinstance(d_optimizer, str):
+            raise ValueError(
+                "d_optimizer and g_optimizer must be two optimizer instances: each keeps "
+                "the state of one network's variables."
+            )
+        self._compile_with(
+            kwargs, d_optimizer=d_optimizer, g_optimizer=g_optimizer, generator_loss=generator_loss
+        )
+        self.d_optimizer = maybe_loss_scale(self, d_optimizer)
+        self.g_optimizer = maybe_loss_scale(self, g_optimizer)
+        self.generator_loss = generator_loss
+
+    def build_optimizers(self):
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    # -- what the two players see; LatentGAN overrides these -----------------
+    def real_samples(self, x):
+        """What D sees as real: images in the network range."""
+        return self.to_network(x)
+
+    def fake_samples(self, z, training=False):
+        """What D sees as fake: the generator's output."""
+        return self.generator(z, training=training)
+
+    def to_images(self, samples):
+        """Turns what the generator makes into images in [0, 1]."""
+        return self.to_unit(samples)
+
+    def noise(self, batch_size, seed=None):
+        return keras.random.normal(
+            (batch_size, self.latent_dim), seed=self.seed_generator if seed is None else seed
+        )
+
+    def losses_on(self, real, training):
+        """D and G losses on one batch (per example), without any update."""
+        z = self.noise(tf.shape(real)[0])
+        real_logits = f32(self.discriminator(real, training=training))
+        fake_logits = f32(self.discriminator(self.fake_samples(z, training), training=training))
+        return {
+            "d_loss": losses.discriminator_loss(real_logits, fake_logits),
+            "g_loss": losses.generator_loss(fake_logits, self.generator_loss),
+        }
+
+    def adversarial_step(self, x):
+        """One round of training: ``d_steps`` D updates, then one G update."""
+        real = self.real_samples(x)
+        batch = tf.shape(real)[0]
+        for _ in range(self.d_steps):
+            # Discriminator: real -> 1, fake -> 0; only D's variables move.
+            z = self.noise(batch)
+            with tf.GradientTape() as tape:
+                fake = self.fake_samples(z, training=True)
+                real_logits = f32(self.discriminator(real, training=True))
+                fake_logits = f32(self.discriminator(fake, training=True))
+                d_loss = losses.discriminator_loss(real_logits, fake_logits)
+                d_objective = objective(self.d_optimizer, d_loss)
+            apply_update(
+                tape, d_objective, self.d_optimizer, self.discriminator.trainable_variables
+            )
+        # Generator: fool the (just updated) D; only G's variables move.
+        z = self.noise(batch)
+        with tf.GradientTape() as tape:
+            fake_logits = f32(self.discriminator(self.fake_samples(z, training=True), training=True))
+            g_loss = losses.generator_loss(fake_logits, self.generator_loss)
+            g_objective = objective(self.g_optimizer, g_loss)
+        apply_update(tape, g_objective, self.g_optimizer, self.generator.trainable_variables)
+        return {"d_loss": d_loss, "g_loss": g_loss}
+
+    def train_step(self, data):
+        return self.record(self.adversarial_step(self.prepare(data)))
+
+    def test_step(self, data):
+        return self.record(self.losses_on(self.real_samples(self.prepare(data)), training=False))
+
+    # -- the generative protocol -------------------------------------------
+    def generate(self, z):
+        """Images in [0, 1] for latent vectors ``z`` of shape ``(batch, latent_dim)``."""
+        z = tf.convert_to_tensor(z, dtype="float32")
+        if z.shape.rank != 2 or z.shape[-1] != self.latent_dim:
+            raise ValueError(
+                f"Expected latent vectors of shape (N, {self.latent_dim}); got {tuple(z.shape)}."
+            )
+        return self.to_images(self.fake_samples(z, training=False))
+
+    def sample(self, n, seed=None):
+        """``n`` images in [0, 1]; the same ``seed`` gives the same images."""
+        return self.generate(self.noise(int(n), seed=seed))
+
+    def discriminate(self, x):
+        """Probability that each image in ``x`` (uint8 or [0, 1]) is real."""
+        x = self.real_samples(self.prepare(x))
+        return tf.sigmoid(f32(self.discriminator(x, training=False)))
+
+    def call(self, z, training=False):
+        return self.to_images(self.fake_samples(z, training=training))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            self.serialize_networks(generator=self.generator, discriminator=self.discriminator),
+            latent_dim=self.latent_dim,
+            d_steps=self.d_steps,
+        )
+        return config
+
+
+@register
+class LatentGAN(GAN):
+    """A GAN in an autoencoder's code space, decoded to images by its decoder.
+
+    The discriminator tells the encoder's codes of real images from the
+    generator's codes; samples are ``decoder(generator(z))``. This is the
+    fusion article 003 describes (compress with a contractive autoencoder,
+    generate in its low-dimensional space). By default each step first updates
+    the autoencoder, then D, then G, so that one ``fit`` trains the whole
+    model; pass a trained autoencoder with ``train_autoencoder=False`` for the
+    strict two-stage procedure.
+
+    Args:
+        generator: A model from noise to codes of the autoencoder's size.
+        discriminator: A model from codes to one logit.
+        autoencoder: An :class:`zoo.models.Autoencoder` (or subclass).
+        train_autoencoder: Whether ``fit`` also trains the autoencoder.
+        **kwargs: Passed to :class:`GAN`.
+
+    Reference:
+        Achlioptas et al., "Learning Representations and Generative Models for
+        3D Point Clouds", ICML 2018 (latent GANs on autoencoder codes).
+    """
+
+    def __init__(self, generator, discriminator, autoencoder, train_autoencoder=True, **kwargs):
+        code_dim = autoencoder.latent_dim
+        if generator.output_shape[-1] != code_dim or discriminator.input_shape[-1] != code_dim:
+            raise ValueError(
+                f"The autoencoder's codes have {code_dim} dimensions, but the generator makes "
+                f"{generator.output_shape[-1]} and the discriminator takes "
+                f"{discriminator.input_shape[-1]}; build both for {code_dim}."
+            )
+        super().__init__(generator, discriminator, **kwargs)
+        self.autoencoder = autoencoder
+        self.train_autoencoder = bool(train_autoencoder)
+
+    @property
+    def image_shape(self):
+        return self.autoencoder.image_shape
+
+    @property
+    def metrics(self):
+        return super().metrics + self.autoencoder.metrics
+
+    def compile(self, d_optimizer="adam", g_optimizer="adam", ae_optimizer="adam", **kwargs):
+        """Configures training; ``ae_optimizer`` trains the autoencoder."""
+        super().compile(d_optimizer, g_optimizer, **kwargs)
+        self._zoo_compile_config["ae_optimizer"] = ae_optimizer
+        self.autoencoder.compile(optimizer=ae_optimizer)
+
+    def build_optimizers(self):
+        super().build_optimizers()
+        self.autoencoder.build_optimizers()
+
+    def real_samples(self, x):
+        # Codes of real images; stop_gradient keeps D's and G's losses off the encoder.
+        return tf.stop_gradient(f32(self.autoencoder.encoder(self.autoencoder.to_network(x))))
+
+    def to_images(self, samples):
+        return self.autoencoder.decode(samples)
+
+    def train_step(self, data):
+        x = self.prepare(data)
+        logs = self.autoencoder.train_step(x) if self.train_autoencoder else {}
+        return {**logs, **self.record(self.adversarial_step(x))}
+
+    def test_step(self, data):
+        x = self.prepare(data)
+        return {**self.autoencoder.test_step(x), **super().test_step(x)}
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            self.serialize_networks(autoencoder=self.autoencoder),
+            train_autoencoder=self.train_autoencoder,
+        )
+        return config

@@ -1,0 +1,98 @@
+"""Variational autoencoders (and beta-VAEs) driven by ``fit``."""
+
+import keras
+import tensorflow as tf
+
+from zoo import losses
+from zoo.models.autoencoder import Autoencoder
+from zoo.models.base import f32, register
+
+
+@register
+class VAE(Autoencoder):
+    """A VAE with a diagonal Gaussian posterior; ``beta`` weights the KL term.
+
+    The loss per example is ``reconstruction + beta * KL(q(z|x) || N(0, I))``,
+    averaged over the batch. With ``reconstruction="bce"`` and
+    ``reduction="sum"`` (the default) the reconstruction term is the Bernoulli
+    negative log-likelihood in nats, so with ``beta=1`` the loss is the
+    negative ELBO. With ``reconstruction="mse"`` it is a Gaussian likelihood of
+    fixed variance up to a constant: ``"sum"`` matches ``sigma^2 = 1/2``, and
+    ``"mean"`` (Keras' ``mse``, as article 001 writes it) divides that by the
+    number of pixels, which rescales the effective ``beta`` by the same factor.
+
+    Args:
+        encoder: A model from images to ``[z_mean, z_log_var]``.
+        decoder: A model from codes to images in ``network_range``.
+        beta: Weight of the KL term (``beta > 1`` is the beta-VAE).
+        reconstruction: ``"bce"`` (default) or ``"mse"``.
+        reduction: ``"sum"`` (default) or ``"mean"``.
+        **kwargs: Passed to :class:`Autoencoder`.
+
+    Example:
+        >>> from zoo import networks
+        >>> vae = VAE(networks.gaussian_encoder(latent_dim=100),
+        ...           networks.mlp(100, (28, 28, 1), hidden=(512,),
+        ...                        output_activation="sigmoid", name="decoder"), beta=1.0)
+        >>> vae.compile(optimizer="adam")
+        >>> vae.fit(images, epochs=1)  # doctest: +SKIP
+        >>> vae.sample(16, seed=0).shape
+        TensorShape([16, 28, 28, 1])
+
+    Reference:
+        Kingma & Welling, "Auto-Encoding Variational Bayes", ICLR 2014;
+        Higgins et al., "beta-VAE", ICLR 2017.
+    """
+
+    loss_names = ("loss", "reconstruction_loss", "kl_loss")
+
+    def __init__(self, encoder, decoder, beta=1.0, reconstruction="bce", reduction="sum", **kwargs):
+        super().__init__(encoder, decoder, reconstruction=reconstruction, reduction=reduction,
+                         **kwargs)
+        if len(encoder.outputs) != 2:
+            raise ValueError(
+                "A VAE encoder must return two tensors, [z_mean, z_log_var]; got "
+                f"{len(encoder.outputs)} output(s). Build it with zoo.networks.gaussian_encoder."
+            )
+        enc_dim = encoder.output_shape[0][-1]
+        if enc_dim != self.latent_dim:
+            raise ValueError(
+                f"The encoder makes {enc_dim}-d codes but the decoder takes {self.latent_dim}; "
+                "build both with the same latent_dim."
+            )
+        if beta < 0:
+            raise ValueError(f"beta must be >= 0; got {beta}.")
+        self.beta = float(beta)
+
+    def posterior(self, x_net, training=False):
+        z_mean, z_log_var = self.encoder(x_net, training=training)
+        return f32(z_mean), f32(z_log_var)
+
+    def compute_losses(self, x, training=False):
+        x_net = self.to_network(x)
+        z_mean, z_log_var = self.posterior(x_net, training)
+        # Reparameterisation: z = mu + sigma * eps keeps z differentiable in mu, sigma.
+        eps = keras.random.normal(tf.shape(z_mean), seed=self.seed_generator)
+        z = z_mean + tf.exp(0.5 * z_log_var) * eps
+        rec = self.reconstruction_term(x_net, self.decoder(z, training=training))
+        kl = losses.gaussian_kl(z_mean, z_log_var)
+        return {"loss": rec + self.beta * kl, "reconstruction_loss": rec, "kl_loss": kl}
+
+    def encode(self, x):
+        """Posterior ``(z_mean, z_log_var)`` of images ``x``."""
+        return self.posterior(self.to_network(self.prepare(x)))
+
+    def reconstruct(self, x):
+        """Reconstructions in [0, 1], decoded from the posterior mean."""
+        return self.decode(self.encode(x)[0])
+
+    def sample(self, n, seed=None):
+        """``n`` images decoded from the prior ``N(0, I)``; a fixed ``seed`` repeats them."""
+        z = keras.random.normal((int(n), self.latent_dim),
+                                seed=self.seed_generator if seed is None else seed)
+        return self.decode(z)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(beta=self.beta)
+        return config
