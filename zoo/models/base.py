@@ -7,6 +7,7 @@ each model works in its networks' own range (``network_range``: (0, 1) for
 sigmoid outputs, (-1, 1) for tanh outputs, as article 001 and 004 use).
 """
 
+import copy
 import math
 
 import keras
@@ -143,7 +144,7 @@ class ZooModel(keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = copy.deepcopy(config)  # deserialisation pops keys from nested dicts
         for key, value in config.items():
             if isinstance(value, dict) and "class_name" in value:
                 config[key] = keras.saving.deserialize_keras_object(value)
@@ -200,4 +201,4 @@ def objective(optimizer, per_example):
 def apply_update(tape, loss, optimizer, variables):
     """Differentiates ``loss`` for ``variables`` only, and applies one optimizer step."""
     grads = tape.gradient(loss, variables)
-    optimizer.apply_gradients(zip(grads, variables))
+    optimizer.apply_gradients(zip(grads, variables, strict=True))

@@ -133,30 +133,35 @@ class GAN(ZooModel):
             "g_loss": losses.generator_loss(fake_logits, self.generator_loss),
         }
 
-    def adversarial_step(self, x):
-        """One round of training: ``d_steps`` D updates, then one G update."""
-        real = self.real_samples(x)
-        batch = tf.shape(real)[0]
-        for _ in range(self.d_steps):
-            # Discriminator: real -> 1, fake -> 0; only D's variables move.
-            z = self.noise(batch)
-            with tf.GradientTape() as tape:
-                fake = self.fake_samples(z, training=True)
-                real_logits = f32(self.discriminator(real, training=True))
-                fake_logits = f32(self.discriminator(fake, training=True))
-                d_loss = losses.discriminator_loss(real_logits, fake_logits)
-                d_objective = objective(self.d_optimizer, d_loss)
-            apply_update(
-                tape, d_objective, self.d_optimizer, self.discriminator.trainable_variables
-            )
-        # Generator: fool the (just updated) D; only G's variables move.
-        z = self.noise(batch)
+    def discriminator_step(self, real):
+        """One D update on real samples and fresh fakes; only D's variables move."""
+        z = self.noise(tf.shape(real)[0])
         with tf.GradientTape() as tape:
-            fake_logits = f32(self.discriminator(self.fake_samples(z, training=True), training=True))
+            fake = self.fake_samples(z, training=True)
+            real_logits = f32(self.discriminator(real, training=True))
+            fake_logits = f32(self.discriminator(fake, training=True))
+            d_loss = losses.discriminator_loss(real_logits, fake_logits)
+            d_objective = objective(self.d_optimizer, d_loss)
+        apply_update(tape, d_objective, self.d_optimizer, self.discriminator.trainable_variables)
+        return d_loss
+
+    def generator_step(self, batch_size):
+        """One G update against the current D; only G's variables move."""
+        z = self.noise(batch_size)
+        with tf.GradientTape() as tape:
+            fake = self.fake_samples(z, training=True)
+            fake_logits = f32(self.discriminator(fake, training=True))
             g_loss = losses.generator_loss(fake_logits, self.generator_loss)
             g_objective = objective(self.g_optimizer, g_loss)
         apply_update(tape, g_objective, self.g_optimizer, self.generator.trainable_variables)
-        return {"d_loss": d_loss, "g_loss": g_loss}
+        return g_loss
+
+    def adversarial_step(self, x):
+        """One round, in the articles' order: ``d_steps`` D updates, then one G update."""
+        real = self.real_samples(x)
+        for _ in range(self.d_steps):
+            d_loss = self.discriminator_step(real)
+        return {"d_loss": d_loss, "g_loss": self.generator_step(tf.shape(real)[0])}
 
     def train_step(self, data):
         return self.record(self.adversarial_step(self.prepare(data)))

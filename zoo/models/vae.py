@@ -47,8 +47,9 @@ class VAE(Autoencoder):
     loss_names = ("loss", "reconstruction_loss", "kl_loss")
 
     def __init__(self, encoder, decoder, beta=1.0, reconstruction="bce", reduction="sum", **kwargs):
-        super().__init__(encoder, decoder, reconstruction=reconstruction, reduction=reduction,
-                         **kwargs)
+        super().__init__(
+            encoder, decoder, reconstruction=reconstruction, reduction=reduction, **kwargs
+        )
         if len(encoder.outputs) != 2:
             raise ValueError(
                 "A VAE encoder must return two tensors, [z_mean, z_log_var]; got "
@@ -86,10 +87,15 @@ class VAE(Autoencoder):
         """Reconstructions in [0, 1], decoded from the posterior mean."""
         return self.decode(self.encode(x)[0])
 
+    def generate(self, z):
+        """Images in [0, 1] decoded from latent vectors ``z`` (the generative protocol)."""
+        return self.decode(z)
+
     def sample(self, n, seed=None):
         """``n`` images decoded from the prior ``N(0, I)``; a fixed ``seed`` repeats them."""
-        z = keras.random.normal((int(n), self.latent_dim),
-                                seed=self.seed_generator if seed is None else seed)
+        z = keras.random.normal(
+            (int(n), self.latent_dim), seed=self.seed_generator if seed is None else seed
+        )
         return self.decode(z)
 
     def get_config(self):

@@ -1,0 +1,133 @@
+"""The command line: ``python -m zoo {list,train,export,sample}``.
+
+Each command is a thin wrapper over the library (``zoo.recipes``,
+``zoo.training``, ``zoo.export``), so the CLI, notebooks and tests share one
+path. Expected failures (unknown recipe, missing file, bad arguments) print one
+``zoo: error: ...`` line and exit with status 2 instead of a traceback.
+"""
+
+import argparse
+import sys
+
+
+def cmd_list(args):
+    from zoo import recipes
+
+    for article, items in recipes.by_article().items():
+        zh, en = recipes.ARTICLES[article]
+        print(f"article {article}: {en} ({zh})")
+        for r in items:
+            print(f"  {r.name:<20} {r.family:<24} {r.title}")
+    return 0
+
+
+def cmd_train(args):
+    from zoo import training
+
+    overrides = dict(kv.split("=", 1) for kv in args.set or [])
+    for key, value in overrides.items():
+        overrides[key] = _literal(value)
+    out_dir = args.out or f"runs/{args.recipe}"
+    training.train(
+        args.recipe,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        out_dir=out_dir,
+        source=args.source,
+        path=args.mnist,
+        limit=args.limit,
+        seed=args.seed,
+        verbose=args.verbose,
+        **overrides,
+    )
+    print(f"wrote {out_dir}/model.keras, history.json, losses.png and image grids")
+    return 0
+
+
+def cmd_export(args):
+    from zoo import export
+
+    target = export.export_from(args.model, args.out_dir, overwrite=args.overwrite)
+    print(f"exported SavedModel to {target}")
+    return 0
+
+
+def cmd_sample(args):
+    from zoo import export, plotting
+
+    images = export.sample_grid_from_export(args.export_dir, n=args.n, seed=args.seed)
+    plotting.save_grid(images, args.output)
+    print(f"wrote {args.n} samples to {args.output}")
+    return 0
+
+
+def _literal(text):
+    """Parses ``--set key=value`` values: numbers and booleans, else the string."""
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m zoo", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="list the recipes, grouped by article")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("train", help="train a recipe on MNIST")
+    p.add_argument("recipe", help="recipe name, see `python -m zoo list`")
+    p.add_argument("--epochs", type=int, help="epochs (default: the recipe's budget)")
+    p.add_argument("--batch-size", type=int, help="batch size (default: the recipe's)")
+    p.add_argument("--out", help="output directory (default: runs/RECIPE)")
+    p.add_argument("--source", default="auto", choices=["auto", "npz", "tfds", "sample"])
+    p.add_argument("--mnist", help="path to a Keras-layout mnist.npz (else $ZOO_MNIST_PATH)")
+    p.add_argument("--limit", type=int, help="train on the first N images only")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a recipe hyperparameter, e.g. --set beta=4.0",
+    )
+    p.add_argument("--verbose", default="auto", type=lambda v: v if v == "auto" else int(v))
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("export", help="export a model as a TensorFlow SavedModel")
+    p.add_argument("model", help="a .keras file or a run directory holding model.keras")
+    p.add_argument("out_dir", help="export base directory; the model goes to OUT_DIR/<version>")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing version")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("sample", help="draw a grid of samples from an exported generator")
+    p.add_argument("export_dir", help="a SavedModel directory (OUT_DIR/<version>)")
+    p.add_argument("-n", type=int, default=64, help="number of samples")
+    p.add_argument("-o", "--output", default="samples.png", help="PNG to write")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_sample)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        FileNotFoundError,
+        FileExistsError,
+        PermissionError,
+        NotADirectoryError,
+    ) as e:
+        message = e.args[0] if isinstance(e, KeyError) and e.args else e
+        print(f"zoo: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
