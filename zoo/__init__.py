@@ -15,6 +15,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from zoo import losses, networks  # noqa: E402
+from zoo.data import load_mnist, load_mnist_arrays  # noqa: E402
 from zoo.models import GAN, VAE, Autoencoder, ContractiveAutoencoder, LatentGAN  # noqa: E402
 
 __version__ = "0.1.0"
@@ -24,6 +25,8 @@ __all__ = [
     "Autoencoder",
     "ContractiveAutoencoder",
     "LatentGAN",
+    "load_mnist",
+    "load_mnist_arrays",
     "losses",
     "networks",
 ]
