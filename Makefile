@@ -22,7 +22,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 venv: $(VENV)/.installed
 
 train: venv
-	$(PY) -m zoo train $(DEFAULT_RECIPE) --out runs/$(DEFAULT_RECIPE) $(if $(EPOCHS),--epochs $(EPOCHS))
+	$(PY) -m zoo train $(DEFAULT_RECIPE) --out runs/$(DEFAULT_RECIPE) --fresh $(if $(EPOCHS),--epochs $(EPOCHS))
 
 test: venv
 	$(PY) -m pytest
@@ -34,9 +34,25 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check zoo tests bench
 
+results: venv
+	$(PY) bench/results.py
+
 format: venv
 	$(PY) -m ruff format zoo tests bench
 	$(PY) -m ruff check --fix .
+
+# The article notebooks (notebooks/NNN_*.py): executed in full mode on the full MNIST, their
+# outputs written into notebooks/NNN_*.ipynb (about 30 min on 2 CPU cores). NOTEBOOK_QUICK=1
+# runs them in quick mode instead (512 images, 1 epoch; under a minute each), writing to
+# notebooks/_out/quick/ and leaving the .ipynb files alone.
+NOTEBOOK_QUICK ?=
+notebooks: venv
+	$(PY) notebooks/run.py $(if $(filter 1,$(NOTEBOOK_QUICK)),--quick)
+
+# fit vs a hand-written loop, XLA, steps_per_execution, input pipeline, peak memory
+# (docs/benchmarks.md); quick settings, ~15 min on 2 idle cores.
+bench: venv
+	TF_CPP_MIN_LOG_LEVEL=3 $(PY) bench/bench_fit.py --runs 3 --target 0.5
 
 clean:
 	rm -rf runs build dist *.egg-info .pytest_cache .ruff_cache

@@ -1,5 +1,22 @@
-"""Keras callbacks shared by the command line, the notebooks and the tests."""
+"""Keras callbacks shared by the command line, the notebooks and the tests.
 
+* :class:`ImageGrid`: a PNG grid per epoch and an animated GIF of them.
+* :class:`LossCurves`: a PNG of every tracked loss, redrawn each epoch.
+* :class:`DivergenceGuard`: stops ``fit`` with :class:`DivergenceError` at the
+  first NaN or Inf in any logged term (``d_loss``, ``g_loss``, ``kl_loss`` ...).
+* :class:`Checkpoint`: a :class:`DivergenceGuard` that also writes atomic,
+  resumable checkpoints every ``every`` steps and at each epoch end.
+
+Why not ``keras.callbacks.BackupAndRestore`` (Keras 3.15)? Its weights file does
+hold the GANs' ``d_optimizer``/``g_optimizer`` state, but it resumes at the
+start of the interrupted epoch (the saved batch index is never read back), so a
+mid-epoch kill repeats steps; it leaves out the models' ``SeedGenerator`` state
+and the running loss means; it overwrites its file in place, so a kill during a
+save can leave only a corrupt copy; it builds only ``model.optimizer`` (``None``
+for zoo GANs) before loading; and it would save a diverged, NaN state.
+"""
+
+import math
 import os
 
 import keras
@@ -18,7 +35,9 @@ class ImageGrid(keras.callbacks.Callback):
 
     Generative models (GANs, VAEs) are shown samples from *fixed* noise, so the
     frames show one set of digits taking shape; autoencoders are shown fixed
-    test images above their reconstructions.
+    test images above their reconstructions. When ``fit`` starts at a later
+    epoch (``initial_epoch``, or a run resumed from a :class:`Checkpoint`), the
+    frames that earlier epochs left in ``out_dir`` go into the GIF too.
 
     Args:
         out_dir: Directory of the PNGs (``<prefix>_epoch_001.png`` ...) and the GIF.
@@ -39,7 +58,12 @@ class ImageGrid(keras.callbacks.Callback):
         self.images = None if images is None else np.asarray(images)[:n]
         self.n, self.seed, self.every, self.gif = n, seed, max(1, int(every)), gif
         self.prefix = prefix
-        self.frames = []
+        self._frames = {}  # 1-based epoch -> PNG path
+
+    @property
+    def frames(self):
+        """Paths of the PNG frames of this run, in epoch order."""
+        return [self._frames[e] for e in sorted(self._frames)]
 
     def on_train_begin(self, logs=None):
         os.makedirs(self.out_dir, exist_ok=True)
@@ -53,7 +77,17 @@ class ImageGrid(keras.callbacks.Callback):
             )
         else:
             self.prefix = self.prefix or "reconstructions"
-        self.frames = []
+        self._frames = {}
+
+    def frame_path(self, epoch):
+        """The PNG of 1-based ``epoch``."""
+        return os.path.join(self.out_dir, f"{self.prefix}_epoch_{epoch:03d}.png")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if not self._frames:  # First epoch of this fit: pick up earlier epochs' frames.
+            for done in range(self.every, epoch + 1, self.every):
+                if os.path.exists(self.frame_path(done)):
+                    self._frames[done] = self.frame_path(done)
 
     def render(self, path, title=None):
         """Draws the current grid to ``path``."""
@@ -70,11 +104,10 @@ class ImageGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
-        path = os.path.join(self.out_dir, f"{self.prefix}_epoch_{epoch + 1:03d}.png")
-        self.frames.append(self.render(path, title=f"epoch {epoch + 1}"))
+        self._frames[epoch + 1] = self.render(self.frame_path(epoch + 1), f"epoch {epoch + 1}")
 
     def on_train_end(self, logs=None):
-        if self.gif and len(self.frames) > 1:
+        if self.gif and len(self._frames) > 1:
             from PIL import Image  # Pillow is a matplotlib dependency
 
             frames = [Image.open(p).convert("P") for p in self.frames]
@@ -88,17 +121,43 @@ class ImageGrid(keras.callbacks.Callback):
 
 
 class LossCurves(keras.callbacks.Callback):
-    """Redraws a PNG of every tracked loss after each epoch (train and validation)."""
+    """Redraws a PNG of every tracked loss after each epoch (train and validation).
 
-    def __init__(self, path):
+    Values are kept by epoch index: a ``fit`` that starts again at epoch 0
+    starts new curves, one that goes on from ``initial_epoch`` extends them.
+
+    Args:
+        path: The PNG to write.
+        history: Logs of earlier epochs (``{"loss": [...], ...}``), e.g. those
+            of a run resumed from a :class:`Checkpoint`.
+    """
+
+    def __init__(self, path, history=None):
         super().__init__()
         self.path = path
-        self.logs = {}
-
-    def on_train_begin(self, logs=None):
-        self.logs = {}
+        self.logs = {k: [float(v) for v in vs] for k, vs in (history or {}).items()}
 
     def on_epoch_end(self, epoch, logs=None):
-        for key, value in (logs or {}).items():
-            self.logs.setdefault(key, []).append(float(value))
+        logs = logs or {}
+        if epoch == 0:
+            self.logs = {}
+        for key in [*self.logs, *(k for k in logs if k not in self.logs)]:
+            values = self.logs.setdefault(key, [])
+            del values[epoch:]
+            # NaN where a term is missing keeps every curve aligned with its epochs.
+            values.extend([math.nan] * (epoch - len(values)))
+            values.append(float(logs[key]) if key in logs else math.nan)
         plotting.plot_history(self.logs, self.path)
+
+
+# The checkpoint callbacks live in zoo.checkpoint; they are part of this module's API.
+from zoo.checkpoint import Checkpoint, DivergenceError, DivergenceGuard  # noqa: E402
+
+__all__ = [
+    "Checkpoint",
+    "DivergenceError",
+    "DivergenceGuard",
+    "ImageGrid",
+    "LossCurves",
+    "is_generative",
+]

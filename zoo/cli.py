@@ -3,7 +3,8 @@
 Each command is a thin wrapper over the library (``zoo.recipes``,
 ``zoo.training``, ``zoo.export``), so the CLI, notebooks and tests share one
 path. Expected failures (unknown recipe, missing file, bad arguments) print one
-``zoo: error: ...`` line and exit with status 2 instead of a traceback.
+``zoo: error: ...`` line and exit with status 2 instead of a traceback; a
+training run that diverges (NaN or Inf loss) exits with status 3.
 """
 
 import argparse
@@ -27,19 +28,33 @@ def cmd_train(args):
     overrides = dict(kv.split("=", 1) for kv in args.set or [])
     for key, value in overrides.items():
         overrides[key] = _literal(value)
+    if "seed" in overrides:  # it seeds the weights and the data order too, not only the recipe
+        raise ValueError("Set the seed with --seed N, not --set seed=....")
     out_dir = args.out or f"runs/{args.recipe}"
-    training.train(
-        args.recipe,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        out_dir=out_dir,
-        source=args.source,
-        path=args.mnist,
-        limit=args.limit,
-        seed=args.seed,
-        verbose=args.verbose,
-        **overrides,
-    )
+    try:
+        training.train(
+            args.recipe,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            out_dir=out_dir,
+            source=args.source,
+            path=args.mnist,
+            limit=args.limit,
+            val_limit=args.val_limit,
+            seed=args.seed,
+            verbose=args.verbose,
+            checkpoint_every=args.checkpoint_every,
+            fresh=args.fresh,
+            tensorboard=args.tensorboard,
+            deterministic=args.deterministic,
+            **overrides,
+        )
+    except training.DivergenceError as e:
+        print(f"zoo: error: {e}", file=sys.stderr)
+        return 3
+    except ImportError as e:  # an optional package that a flag needs
+        print(f"zoo: error: {e}", file=sys.stderr)
+        return 2
     print(f"wrote {out_dir}/model.keras, history.json, losses.png and image grids")
     return 0
 
@@ -47,7 +62,9 @@ def cmd_train(args):
 def cmd_export(args):
     from zoo import export
 
-    target = export.export_from(args.model, args.out_dir, overwrite=args.overwrite)
+    target = export.export_from(
+        args.model, args.out_dir, version=args.version, overwrite=args.overwrite
+    )
     print(f"exported SavedModel to {target}")
     return 0
 
@@ -94,16 +111,42 @@ def build_parser():
         help="override a recipe hyperparameter, e.g. --set beta=4.0",
     )
     p.add_argument("--verbose", default="auto", type=lambda v: v if v == "auto" else int(v))
+    p.add_argument(
+        "--val-limit", type=int, default=2000, help="test images used for validation each epoch"
+    )
+    p.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=100,
+        metavar="N",
+        help="save a resumable checkpoint every N steps and after each epoch "
+        "(0: after each epoch only; default: 100). Starting the same command again "
+        "resumes from the last one",
+    )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="ignore (and delete) checkpoints and a finished model in --out; train from scratch",
+    )
+    p.add_argument(
+        "--tensorboard", action="store_true", help="write TensorBoard logs to OUT/tensorboard"
+    )
+    p.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="enable TensorFlow op determinism, so that a seed repeats a run exactly",
+    )
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("export", help="export a model as a TensorFlow SavedModel")
     p.add_argument("model", help="a .keras file or a run directory holding model.keras")
     p.add_argument("out_dir", help="export base directory; the model goes to OUT_DIR/<version>")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing version")
+    p.add_argument("--version", type=int, help="version number (default: next after existing)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --version")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("sample", help="draw a grid of samples from an exported generator")
-    p.add_argument("export_dir", help="a SavedModel directory (OUT_DIR/<version>)")
+    p.add_argument("export_dir", help="an export: OUT_DIR (highest version) or OUT_DIR/<version>")
     p.add_argument("-n", type=int, default=64, help="number of samples")
     p.add_argument("-o", "--output", default="samples.png", help="PNG to write")
     p.add_argument("--seed", type=int, default=0)

@@ -13,6 +13,8 @@ import math
 import keras
 import tensorflow as tf
 
+from zoo.distribute import global_batch_mean, global_means, keras_logs
+
 register = keras.saving.register_keras_serializable(package="zoo")
 
 # Floats a hair outside [0, 1] come from resizing or JPEG round-trips; more is a bug.
@@ -57,9 +59,12 @@ def prepare_images(x, image_shape):
         x = tf.cast(x, "float32") / 255.0
     elif x.dtype.is_floating:
         x = tf.cast(x, "float32")
-        tf.debugging.assert_all_finite(x, "Images contain NaN or Inf; clean the data first.")
+        # Both checks gate `x` itself, so that everything computed from the images
+        # (the optimizer update in a train_step included) waits for them: a refused
+        # batch changes no weight. Unused assert ops would run in parallel with it.
+        x = tf.debugging.assert_all_finite(x, "Images contain NaN or Inf; clean the data first.")
         lo, hi = tf.reduce_min(x), tf.reduce_max(x)
-        tf.debugging.Assert(
+        in_range = tf.debugging.Assert(
             tf.logical_and(lo >= -_RANGE_TOLERANCE, hi <= 1.0 + _RANGE_TOLERANCE),
             [
                 "zoo models take float images in [0, 1] (or uint8 in [0, 255]); got values in",
@@ -68,6 +73,8 @@ def prepare_images(x, image_shape):
                 ". Divide raw pixels by 255, or load data with value_range=(0, 1).",
             ],
         )
+        with tf.control_dependencies([in_range]):
+            x = tf.identity(x)
     else:
         raise TypeError(
             f"Images must be uint8 in [0, 255] or float in [0, 1]; got dtype {x.dtype.name}. "
@@ -80,6 +87,33 @@ def images_from(data):
     """Takes the images out of what ``fit``/``evaluate`` pass to a step."""
     x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
     return x
+
+
+def check_not_empty(x, what):
+    """Refuses input with no examples, or no batch axis, before ``fit``/``evaluate`` start.
+
+    Keras itself only warns ("Your input ran out of data") and trains on
+    nothing for empty input, and fails with an IndexError for a scalar.
+    Datasets of unknown size (after ``filter``) cannot be checked up front.
+    """
+    if isinstance(x, tf.data.Dataset):
+        if int(x.cardinality()) == 0:
+            raise ValueError(
+                f"{what} got an empty tf.data.Dataset (no batches); check its source and any "
+                "take/skip/filter/batch(drop_remainder=True) that could leave nothing."
+            )
+        return
+    shape = getattr(x, "shape", None)
+    if shape is not None and len(shape) == 0:
+        raise ValueError(
+            f"{what} got a scalar; expected a batch of images shaped (N, 28, 28, 1), "
+            "(N, 28, 28) or (N, 784)."
+        )
+    if shape is not None and shape[0] == 0:
+        raise ValueError(
+            f"{what} got no images: the input has shape {tuple(shape)}, with 0 examples. "
+            "Check the slicing, filtering or --limit that produced it."
+        )
 
 
 class ZooModel(keras.Model):
@@ -107,16 +141,37 @@ class ZooModel(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
 
+    def fit(self, x=None, *args, **kwargs):
+        check_not_empty(x, "fit")
+        validation = kwargs.get("validation_data")
+        if validation is not None:
+            check_not_empty(images_from(validation), "fit's validation_data")
+        if self.compiled:
+            # Keras builds only ``self.optimizer`` before tracing; the GANs' optimizers
+            # would create their variables inside the first step, in replica context,
+            # which MirroredStrategy cannot do ("You must feed a value for placeholder").
+            with self.distribute_strategy.scope():
+                self.build_optimizers()
+        return super().fit(x, *args, **kwargs)
+
+    def evaluate(self, x=None, *args, **kwargs):
+        check_not_empty(x, "evaluate")
+        return super().evaluate(x, *args, **kwargs)
+
     @property
     def metrics(self):
         # Listing the trackers here lets fit() reset them every epoch.
         return list(self.trackers.values())
 
     def record(self, values):
-        """Updates the trackers with batch means and returns the logs dict."""
-        for name, value in values.items():
-            self.trackers[name].update_state(tf.reduce_mean(value))
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        """Updates the trackers with batch means and returns the logs dict.
+
+        Under ``tf.distribute`` the means are over the global batch (one
+        all-reduce), so every replica's trackers agree with one device's.
+        """
+        for name, value in global_means(values).items():
+            self.trackers[name].update_state(value)
+        return keras_logs({name: tracker.result() for name, tracker in self.trackers.items()})
 
     # -- value ranges -------------------------------------------------------
     def to_network(self, x):
@@ -160,7 +215,7 @@ class ZooModel(keras.Model):
         self.build_optimizers()
 
     def build_optimizers(self):
-        self.optimizer.build(self.trainable_variables)
+        build_once(self.optimizer, self.trainable_variables)
 
     def _compile_with(self, kwargs, **zoo_args):
         """Runs ``keras.Model.compile`` and keeps ``zoo_args`` for the saved config."""
@@ -190,12 +245,19 @@ def maybe_loss_scale(model, optimizer):
 def objective(optimizer, per_example):
     """The scalar a tape differentiates: the replica-scaled batch mean, loss-scaled.
 
-    Call it *inside* the ``GradientTape``. ``scale_loss`` multiplies by the
-    dynamic loss scale under ``mixed_float16`` and is a no-op otherwise.
+    Call it *inside* the ``GradientTape``. Under ``tf.distribute`` each replica
+    takes its share of the global-batch mean (:func:`zoo.distribute.global_batch_mean`),
+    so the summed gradients are those of the global mean. ``scale_loss``
+    multiplies by the dynamic loss scale under ``mixed_float16`` and is a no-op
+    otherwise.
     """
-    from zoo.losses import replica_mean
+    return optimizer.scale_loss(global_batch_mean(per_example))
 
-    return optimizer.scale_loss(replica_mean(per_example))
+
+def build_once(optimizer, variables):
+    """Builds ``optimizer`` for ``variables`` unless it is built (SGD's build is not idempotent)."""
+    if not optimizer.built:
+        optimizer.build(variables)
 
 
 def apply_update(tape, loss, optimizer, variables):

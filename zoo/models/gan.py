@@ -4,7 +4,16 @@ import keras
 import tensorflow as tf
 
 from zoo import losses
-from zoo.models.base import ZooModel, apply_update, f32, maybe_loss_scale, objective, register
+from zoo.distribute import replica_rows
+from zoo.models.base import (
+    ZooModel,
+    apply_update,
+    build_once,
+    f32,
+    maybe_loss_scale,
+    objective,
+    register,
+)
 
 
 @register
@@ -102,8 +111,8 @@ class GAN(ZooModel):
         self.generator_loss = generator_loss
 
     def build_optimizers(self):
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        build_once(self.d_optimizer, self.discriminator.trainable_variables)
+        build_once(self.g_optimizer, self.generator.trainable_variables)
 
     # -- what the two players see; LatentGAN overrides these -----------------
     def real_samples(self, x):
@@ -119,9 +128,13 @@ class GAN(ZooModel):
         return self.to_unit(samples)
 
     def noise(self, batch_size, seed=None):
-        return keras.random.normal(
-            (batch_size, self.latent_dim), seed=self.seed_generator if seed is None else seed
-        )
+        # Under tf.distribute: this replica's rows of the global batch's noise.
+        def draw(n):
+            return keras.random.normal(
+                (n, self.latent_dim), seed=self.seed_generator if seed is None else seed
+            )
+
+        return replica_rows(draw, batch_size)
 
     def losses_on(self, real, training):
         """D and G losses on one batch (per example), without any update."""
@@ -159,9 +172,13 @@ class GAN(ZooModel):
     def adversarial_step(self, x):
         """One round, in the articles' order: ``d_steps`` D updates, then one G update."""
         real = self.real_samples(x)
-        for _ in range(self.d_steps):
-            d_loss = self.discriminator_step(real)
-        return {"d_loss": d_loss, "g_loss": self.generator_step(tf.shape(real)[0])}
+        # G's update reads no data; without this edge it could run before the input
+        # checks fail, and a refused batch would still move the generator.
+        with tf.control_dependencies([real]):
+            for _ in range(self.d_steps):
+                d_loss = self.discriminator_step(real)
+            g_loss = self.generator_step(tf.shape(real)[0])
+        return {"d_loss": d_loss, "g_loss": g_loss}
 
     def train_step(self, data):
         return self.record(self.adversarial_step(self.prepare(data)))
@@ -257,10 +274,13 @@ class LatentGAN(GAN):
 
     def real_samples(self, x):
         # Codes of real images; stop_gradient keeps D's and G's losses off the encoder.
-        return tf.stop_gradient(f32(self.autoencoder.encoder(self.autoencoder.to_network(x))))
+        return tf.stop_gradient(
+            f32(self.autoencoder.encoder(self.autoencoder.to_network(x), training=False))
+        )
 
     def to_images(self, samples):
-        return self.autoencoder.decode(samples)
+        # f32: the generator's codes are float16/bfloat16 under a mixed policy.
+        return self.autoencoder.decode(f32(samples))
 
     def train_step(self, data):
         x = self.prepare(data)

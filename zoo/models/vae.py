@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from zoo import losses
+from zoo.distribute import replica_rows
 from zoo.models.autoencoder import Autoencoder
 from zoo.models.base import f32, register
 
@@ -73,7 +74,11 @@ class VAE(Autoencoder):
         x_net = self.to_network(x)
         z_mean, z_log_var = self.posterior(x_net, training)
         # Reparameterisation: z = mu + sigma * eps keeps z differentiable in mu, sigma.
-        eps = keras.random.normal(tf.shape(z_mean), seed=self.seed_generator)
+        # Under tf.distribute, this replica's rows of the global batch's eps.
+        eps = replica_rows(
+            lambda n: keras.random.normal((n, self.latent_dim), seed=self.seed_generator),
+            tf.shape(z_mean)[0],
+        )
         z = z_mean + tf.exp(0.5 * z_log_var) * eps
         rec = self.reconstruction_term(x_net, self.decoder(z, training=training))
         kl = losses.gaussian_kl(z_mean, z_log_var)

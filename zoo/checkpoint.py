@@ -1,0 +1,317 @@
+"""Training safety: divergence guard and atomic, resumable checkpoints.
+
+Split from :mod:`zoo.callbacks`, which re-exports these names.
+"""
+
+import glob
+import json
+import os
+import shutil
+import tempfile
+import warnings
+
+import keras
+import numpy as np
+
+
+class DivergenceError(RuntimeError):
+    """Training produced NaN or Inf; the message names the step and the term."""
+
+
+def _first_nonfinite(logs):
+    for key, value in (logs or {}).items():
+        try:
+            array = np.asarray(value, dtype="float64")
+        except (TypeError, ValueError):  # not a number (e.g. a string a callback added)
+            continue
+        if not np.all(np.isfinite(array)):
+            return key, float(array.ravel()[~np.isfinite(array.ravel())][0])
+    return None
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stops training at the first NaN or Inf in any logged value, naming it.
+
+    Checks the running means ``fit`` logs after each batch (one NaN batch makes
+    its epoch's mean NaN) and the epoch logs, validation included, and raises
+    :class:`DivergenceError` out of ``fit``. ``step`` counts batches from 1
+    across epochs; ``epoch`` is 0-based; ``batch`` counts the current epoch's
+    batches; ``resume_batch`` is how many of the next epoch's were done before
+    this ``fit`` (a run resumed mid-epoch).
+
+    Example:
+        >>> model.fit(ds, epochs=5, callbacks=[DivergenceGuard()])  # doctest: +SKIP
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.step = self.epoch = self.batch = self.resume_batch = 0
+        self._start_batch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+        self.batch = self._start_batch = self.resume_batch
+        self.resume_batch = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        # `batch` restarts at 0 in a resumed epoch; under steps_per_execution it
+        # is the last batch of the group that just ran.
+        done = self._start_batch + batch + 1
+        self.step += done - self.batch
+        self.batch = done
+        self.check(logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.check(logs, epoch_end=True)
+
+    def check(self, logs, epoch_end=False):
+        """Raises :class:`DivergenceError` if a value in ``logs`` is NaN or Inf."""
+        bad = _first_nonfinite(logs)
+        if bad is not None:
+            self.diverged(f"{bad[0]} is {bad[1]}", epoch_end)
+
+    def diverged(self, what, epoch_end=False):
+        where = (
+            f"at the end of epoch {self.epoch + 1} (step {self.step})"
+            if epoch_end
+            else f"at step {self.step} (epoch {self.epoch + 1}, batch {self.batch})"
+        )
+        raise DivergenceError(f"Training diverged {where}: {what}. {self.advice()}")
+
+    def advice(self):
+        """What the error message suggests after naming the step."""
+        return (
+            "Lower the learning rate (e.g. --set learning_rate=...) or check the data "
+            "for outliers, then train again."
+        )
+
+
+class Checkpoint(DivergenceGuard):
+    """Atomic, resumable checkpoints every ``every`` steps and after each epoch.
+
+    A checkpoint is a directory ``step-00000123/``: ``model.weights.h5`` holds
+    the weights and every optimizer's state (GANs' ``d_optimizer`` and
+    ``g_optimizer``, iteration counts included); ``state.json`` holds epoch,
+    batch and step, the state of every ``keras.random.SeedGenerator`` of the
+    model (not among the weights), the running loss means of a part-done
+    epoch, the finished epochs' logs and ``run`` (checked on restore). It is
+    written under a temporary name and renamed when complete; older ones are
+    deleted only then, so a kill at any moment leaves a complete checkpoint.
+    As a :class:`DivergenceGuard`, it never saves a NaN loss or weights.
+
+    Args:
+        directory: Where the checkpoints go (created on the first save).
+        every: Save every this many steps; ``0`` saves at epoch ends only.
+        run: A JSON-able dict describing the run; :meth:`restore` refuses a
+            checkpoint written with a different one.
+        keep: Complete checkpoints kept (at least 1).
+
+    Example:
+        >>> ckpt = Checkpoint("runs/gan/checkpoints", every=100)  # doctest: +SKIP
+        >>> state = ckpt.restore(model)  # None when there is nothing to resume
+        >>> model.fit(ds, epochs=5, initial_epoch=ckpt.epoch, callbacks=[ckpt])
+    """
+
+    WEIGHTS, STATE = "model.weights.h5", "state.json"
+
+    def __init__(self, directory, every=100, run=None, keep=2):
+        super().__init__()
+        if int(every) < 0:
+            raise ValueError(f"every must be >= 0 steps (0: at epoch ends only); got {every}.")
+        self.directory, self.every, self.run = os.fspath(directory), int(every), run
+        self.keep = max(1, int(keep))
+        self.history = {}  # logs of the finished epochs
+        self.saved_step = None  # step of the last checkpoint written or restored
+        self._trackers = None  # running means to put back in a resumed epoch
+
+    # -- saving --------------------------------------------------------------
+    def on_epoch_begin(self, epoch, logs=None):
+        resumed = self.resume_batch > 0
+        super().on_epoch_begin(epoch, logs)
+        if resumed and self._trackers is not None:
+            # fit() has just reset the metrics; put back the part-epoch means.
+            for variable, value in zip(_metric_variables(self.model), self._trackers, strict=True):
+                variable.assign(np.asarray(value, dtype=variable.dtype))
+        self._trackers = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        super().on_train_batch_end(batch, logs)
+        last = self.params.get("steps") and batch + 1 >= self.params["steps"]
+        # The last batch of an epoch is saved by on_epoch_end, after validation.
+        if self.every and not last and self.step - (self.saved_step or 0) >= self.every:
+            self.save()
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)  # raises on NaN before anything is saved
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        self.epoch, self.batch = epoch + 1, 0
+        self.save()
+
+    def checkpoints(self):
+        """Complete checkpoint directories, newest first."""
+        found = glob.glob(os.path.join(glob.escape(self.directory), "step-*"))
+        return sorted((d for d in found if os.path.isdir(d)), reverse=True)
+
+    def save(self):
+        """Writes the current state as a new checkpoint; returns its directory."""
+        bad = next((v.path for v in self.model.weights if not _finite(v)), None)
+        if bad is not None:
+            self.diverged(f"the weights are no longer finite ({bad})")
+        state = {
+            "epoch": self.epoch,
+            "batch": self.batch,
+            "step": self.step,
+            "rng": [[v.path, np.asarray(v).tolist()] for v in _rng_variables(self.model)],
+            "trackers": [np.asarray(v).tolist() for v in _metric_variables(self.model)]
+            if self.batch
+            else None,
+            "history": self.history,
+            "run": self.run,
+        }
+        os.makedirs(self.directory, exist_ok=True)
+        target = os.path.join(self.directory, f"step-{self.step:08d}")
+        staging = tempfile.mkdtemp(prefix=".partial-", dir=self.directory)
+        try:
+            self._write(staging, state)
+            if os.path.exists(target):  # the same step again: replace it
+                shutil.rmtree(target)
+            os.replace(staging, target)
+            _fsync(self.directory)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        self.saved_step = self.step
+        for old in self.checkpoints()[self.keep :]:
+            shutil.rmtree(old, ignore_errors=True)
+        return target
+
+    def _write(self, directory, state):
+        weights = os.path.join(directory, self.WEIGHTS)
+        self.model.save_weights(weights)
+        _fsync(weights)
+        path = os.path.join(directory, self.STATE)
+        with open(path, "w") as f:
+            json.dump(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+
+    def advice(self):
+        if self.saved_step is None:
+            kept = "No checkpoint had been written yet."
+        else:
+            kept = f"The last good checkpoint (step {self.saved_step}) in {self.directory} is kept."
+        return (
+            f"{kept} Lower the learning rate (e.g. --set learning_rate=...) or check the "
+            "data for outliers, then train again with --fresh."
+        )
+
+    # -- restoring -----------------------------------------------------------
+    def restore(self, model):
+        """Loads the newest readable checkpoint into ``model`` and the counters.
+
+        An unreadable checkpoint (truncated, corrupt) is skipped with a warning;
+        leftovers of an interrupted save (``.partial-*``) are deleted.
+
+        Args:
+            model: The compiled model, built like the one that was saved.
+
+        Returns:
+            The restored state (``epoch``, ``batch``, ``step``, ...), or ``None``.
+
+        Raises:
+            ValueError: a checkpoint of a different run, or none readable.
+        """
+        for partial in glob.glob(os.path.join(glob.escape(self.directory), ".partial-*")):
+            shutil.rmtree(partial, ignore_errors=True)
+        found, failures = self.checkpoints(), []
+        for directory in found:
+            try:
+                with open(os.path.join(directory, self.STATE)) as f:
+                    state = json.load(f)
+                step = int(state["step"])
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                failures.append(f"{os.path.basename(directory)}: {e}")
+                continue
+            self._check_run(state.get("run"), directory)
+            try:
+                _build_optimizers(model)
+                model.load_weights(os.path.join(directory, self.WEIGHTS))
+                rng = _rng_variables(model)
+                # Paths differ between two builds in one process (unique names), so
+                # the states are matched by order and shape.
+                if [np.shape(value) for _, value in state["rng"]] != [v.shape for v in rng]:
+                    raise ValueError("its random-generator states do not match the model")
+                for variable, (_, value) in zip(rng, state["rng"], strict=True):
+                    variable.assign(np.asarray(value, dtype=variable.dtype))
+            except Exception as e:  # whatever makes a checkpoint unreadable: try the previous
+                failures.append(f"{os.path.basename(directory)}: {type(e).__name__}: {e}")
+                continue
+            if failures:
+                warnings.warn(
+                    f"Skipped unreadable checkpoint(s) in {self.directory} "
+                    f"({'; '.join(failures)}); resuming from step {step}.",
+                    stacklevel=2,
+                )
+            self.step, self.epoch = step, int(state["epoch"])
+            self.batch = self.resume_batch = int(state["batch"])
+            self.history = {k: list(v) for k, v in state["history"].items()}
+            self._trackers = state.get("trackers")
+            self.saved_step = step
+            return state
+        if failures:
+            raise ValueError(
+                f"No readable checkpoint in {self.directory} ({'; '.join(failures)}). "
+                "Pass --fresh (fresh=True) to start over."
+            )
+        return None
+
+    def _check_run(self, saved, directory):
+        if self.run is None or saved is None:
+            return
+        diffs = [
+            f"{key}={saved.get(key)!r} there, {value!r} here"
+            for key, value in json.loads(json.dumps(self.run)).items()  # tuples -> lists
+            if saved.get(key) != value
+        ]
+        if diffs:
+            raise ValueError(
+                f"The checkpoint {directory} belongs to a different run ({'; '.join(diffs)}). "
+                "Run the same command as before to resume it, or pass --fresh (fresh=True) "
+                "to start over."
+            )
+
+
+def _finite(variable):
+    array = np.asarray(variable)
+    return not np.issubdtype(array.dtype, np.floating) or bool(np.all(np.isfinite(array)))
+
+
+def _rng_variables(model):
+    """The states of the model's ``SeedGenerator``\\ s: its variables that are not weights."""
+    weights = {id(v) for v in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
+
+
+def _metric_variables(model):
+    return [v for metric in model.metrics for v in metric.variables]
+
+
+def _build_optimizers(model):
+    # Optimizer variables must exist before load_weights can fill them.
+    if hasattr(model, "build_optimizers"):
+        model.build_optimizers()
+    elif model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+
+
+def _fsync(path):
+    """Flushes ``path`` (a file, or a directory's entries) to disk, where the OS allows."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:  # some systems cannot fsync a directory
+        pass

@@ -1,0 +1,240 @@
+"""The MNIST classifier whose features the generative metrics are measured in.
+
+FID measures distances in the features of an ImageNet Inception network, which
+knows nothing of digits and would have to be downloaded. zoo trains its own
+small convnet on MNIST instead (nothing downloaded), caches it on disk with a
+version in its file name, and keeps a metadata JSON beside it holding the test
+accuracy and a fingerprint of the training data, so that a score can always be
+traced to the exact feature network that produced it.
+
+Example:
+    >>> from zoo import classifier
+    >>> net = classifier.load_or_train()          # trains once, then loads
+    >>> feats, probs = classifier.FeatureExtractor(net)(images)  # doctest: +SKIP
+"""
+
+import datetime
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import layers
+
+#: Bump when the architecture or the training recipe changes: old caches are
+#: then ignored (their file name differs), never silently reused.
+VERSION = 1
+DEFAULT_MNIST_PATH = "/work/shared/data/mnist.npz"
+FEATURES_LAYER = "features"
+_EPOCHS = 3
+_BATCH_SIZE = 128
+_SEED = 0
+
+
+def mnist_path():
+    """Path of the MNIST npz (Keras layout): ``$ZOO_MNIST_PATH`` or the shared copy."""
+    return os.environ.get("ZOO_MNIST_PATH", DEFAULT_MNIST_PATH)
+
+
+def load_mnist_arrays(path=None):
+    """Loads MNIST as uint8 arrays: ``(x_train, y_train), (x_test, y_test)``.
+
+    Args:
+        path: An npz with keys ``x_train``, ``y_train``, ``x_test``,
+            ``y_test``; defaults to :func:`mnist_path`.
+
+    Returns:
+        Two ``(images, labels)`` pairs; images are ``(N, 28, 28)`` uint8.
+    """
+    with np.load(path or mnist_path()) as data:
+        return (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])
+
+
+def fingerprint(*arrays):
+    """SHA-256 (hex, first 16 characters) of the arrays' shapes, dtypes and bytes."""
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.shape}{a.dtype}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:16]
+
+
+def cache_dir():
+    """``$ZOO_CACHE_DIR``, else ``~/.cache/zoo``."""
+    return Path(os.environ.get("ZOO_CACHE_DIR", Path.home() / ".cache" / "zoo"))
+
+
+def cache_paths(directory=None):
+    """``(model_path, metadata_path)`` of the cached classifier of :data:`VERSION`."""
+    d = Path(directory) if directory is not None else cache_dir()
+    stem = f"mnist_classifier_v{VERSION}"
+    return d / f"{stem}.keras", d / f"{stem}.json"
+
+
+def build_classifier(num_classes=10):
+    """The feature network: two conv blocks, a 128-unit penultimate layer, logits.
+
+    Two blocks of [Conv(3x3) -> BN -> ReLU] x 2 -> MaxPool (32 then 64
+    filters), then Dense(128) -> BN -> ReLU (the ``"features"`` layer the
+    metrics use), then Dropout(0.5) and the logits. Small enough to train in
+    minutes on two CPU cores. (One conv per block, with an extra dropout after
+    the flatten, measured 99.05% after 3 epochs: short of the 99.2% target.)
+
+    Args:
+        num_classes: Number of classes.
+
+    Returns:
+        An uncompiled ``keras.Model`` from ``(28, 28, 1)`` images in [0, 1] to logits.
+    """
+    inputs = keras.Input(shape=(28, 28, 1), name="image")
+    x = inputs
+    for filters in (32, 64):
+        for _ in range(2):
+            # No conv bias: the BatchNormalization that follows has its own offset.
+            x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+            x = layers.BatchNormalization()(x)
+            x = layers.ReLU()(x)
+        x = layers.MaxPooling2D()(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(128, use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU(name=FEATURES_LAYER)(x)
+    x = layers.Dropout(0.5)(x)
+    logits = layers.Dense(num_classes, name="logits")(x)
+    return keras.Model(inputs, logits, name=f"mnist_classifier_v{VERSION}")
+
+
+def _as_input(x):
+    return (np.asarray(x, dtype="float32") / 255.0).reshape(-1, 28, 28, 1)
+
+
+def train_classifier(path=None, epochs=_EPOCHS, seed=_SEED, verbose=2):
+    """Trains :func:`build_classifier` on MNIST and measures its test accuracy.
+
+    Adam with a cosine-decayed learning rate (1e-3 to 0) over ``epochs``
+    epochs: the decay is what takes a few epochs past 99.2% on the test set.
+
+    Args:
+        path: MNIST npz; defaults to :func:`mnist_path`.
+        epochs: Passes over the 60,000 training images.
+        seed: Seed of the initialisation, shuffling and dropout.
+        verbose: Keras ``fit`` verbosity.
+
+    Returns:
+        ``(model, metadata)``: the trained model (logits out) and a dict with
+        ``test_accuracy``, ``train_seconds``, ``data_fingerprint`` and more.
+    """
+    (x_train, y_train), (x_test, y_test) = load_mnist_arrays(path)
+    keras.utils.set_random_seed(seed)
+    model = build_classifier()
+    steps = epochs * int(np.ceil(len(x_train) / _BATCH_SIZE))
+    model.compile(
+        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps)),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    start = time.perf_counter()
+    model.fit(_as_input(x_train), y_train, batch_size=_BATCH_SIZE, epochs=epochs, verbose=verbose)
+    train_seconds = time.perf_counter() - start
+    _, accuracy = model.evaluate(_as_input(x_test), y_test, batch_size=1000, verbose=0)
+    metadata = {
+        "version": VERSION,
+        "test_accuracy": float(accuracy),
+        "train_seconds": round(train_seconds, 1),
+        "epochs": epochs,
+        "batch_size": _BATCH_SIZE,
+        "seed": seed,
+        "data_fingerprint": fingerprint(x_train, y_train),
+        "test_fingerprint": fingerprint(x_test, y_test),
+        "keras_version": keras.__version__,
+        "trained_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    return model, metadata
+
+
+def load_or_train(directory=None, path=None, verbose=2):
+    """The cached classifier of :data:`VERSION`, trained and cached first if needed.
+
+    It retrains when the model or its metadata is missing, or when the
+    metadata's data fingerprint differs from the MNIST file now in use. Files
+    are written under temporary names and renamed, so that two processes
+    training at once never leave a half-written cache.
+
+    Args:
+        directory: Cache directory; defaults to :func:`cache_dir`.
+        path: MNIST npz; defaults to :func:`mnist_path`.
+        verbose: Keras ``fit`` verbosity when training.
+
+    Returns:
+        ``(model, metadata)`` as :func:`train_classifier` returns them.
+    """
+    model_path, meta_path = cache_paths(directory)
+    if model_path.exists() and meta_path.exists():
+        metadata = json.loads(meta_path.read_text())
+        (x_train, y_train), _ = load_mnist_arrays(path)
+        if metadata.get("data_fingerprint") == fingerprint(x_train, y_train):
+            return keras.models.load_model(model_path), metadata
+    model, metadata = train_classifier(path, verbose=verbose)
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = f".tmp{os.getpid()}"
+    tmp_model = model_path.with_name(model_path.stem + tmp + ".keras")
+    model.save(tmp_model)
+    os.replace(tmp_model, model_path)
+    tmp_meta = meta_path.with_name(meta_path.name + tmp)
+    tmp_meta.write_text(json.dumps(metadata, indent=2) + "\n")
+    os.replace(tmp_meta, meta_path)
+    return model, metadata
+
+
+class FeatureExtractor:
+    """Penultimate features and class probabilities of a classifier, in one pass.
+
+    The callable the metrics in :mod:`zoo.metrics` take as ``extractor``: it
+    maps a batch of images (uint8, or floats in [0, 1]; any of ``(N, 28, 28)``,
+    ``(N, 28, 28, 1)``, ``(N, 784)``) to ``(features, probabilities)`` numpy arrays.
+
+    Args:
+        model: A classifier with a layer named ``features`` and logits out;
+            defaults to :func:`load_or_train`'s.
+        features_layer: Name of the feature layer.
+    """
+
+    def __init__(self, model=None, features_layer=FEATURES_LAYER):
+        if model is None:
+            model, self.metadata = load_or_train()
+        else:
+            self.metadata = None
+        self.model = model
+        self._net = keras.Model(
+            model.inputs[0], [model.get_layer(features_layer).output, model.outputs[0]]
+        )
+        self.dim = int(model.get_layer(features_layer).output.shape[-1])
+
+    def __call__(self, images):
+        x = np.asarray(images)
+        x = x.astype("float32") / 255.0 if x.dtype == np.uint8 else x.astype("float32")
+        features, logits = self._net(x.reshape(-1, 28, 28, 1), training=False)
+        logits = np.asarray(logits, dtype="float64")
+        # Softmax in float64: the classifier score takes logs of these.
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return np.asarray(features, dtype="float64"), p / p.sum(axis=1, keepdims=True)
+
+
+_DEFAULT = None
+
+
+def default_extractor():
+    """The process-wide :class:`FeatureExtractor` of the cached classifier (loaded once)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = FeatureExtractor()
+    return _DEFAULT
+
+
+if __name__ == "__main__":
+    _, meta = load_or_train()
+    print(json.dumps(meta, indent=2))
