@@ -1,7 +1,7 @@
 """Trains every recipe for a small, stated budget and reports how well it works.
 
 For each recipe of :mod:`zoo.recipes` (and the reference VAE of the IWAE paper,
-:func:`zoo.metrics.reference_vae`): training seconds on this machine, then FD,
+:func:`zoo.reference.reference_vae`): training seconds on this machine, then FD,
 KID and the classifier score of generated samples (generative models), test
 reconstruction MSE/BCE (autoencoders and VAEs), and the test ELBO and IWAE NLL
 bound (VAEs), beside the floor: the same scores of real MNIST training digits
@@ -27,7 +27,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from zoo import classifier, metrics  # noqa: E402
+from zoo import classifier, metrics, reference  # noqa: E402
 
 REFERENCE = "reference.iwae_vae"
 # (epochs, training images). The recipes' own budgets (10-30 epochs) take hours
@@ -65,7 +65,7 @@ def recipe_entries(selected=None):
     for name in recipes.names() if recipes else []:
         r = recipes.get(name)
         out.append((name, r.family, lambda n=name: recipes.build(n), r.budget["batch_size"]))
-    out.append((REFERENCE, "vae", metrics.reference_vae, 100))
+    out.append((REFERENCE, "vae", reference.reference_vae, 100))
     return [e for e in out if not selected or e[0] in selected]
 
 
@@ -76,7 +76,7 @@ def train(name, build, batch_size, x_train, epochs, n_train, seed=0):
     x = x_train[np.random.default_rng(seed).permutation(len(x_train))[:n_train]]
     start = time.perf_counter()
     if name == REFERENCE:  # dynamically binarised, as in the IWAE paper (it shuffles itself)
-        ds = metrics.binarized_dataset(x, batch_size, seed=seed)
+        ds = reference.binarized_dataset(x, batch_size, seed=seed)
         model.fit(ds, epochs=epochs, shuffle=False, verbose=0)
     else:
         model.fit(x, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=0)

@@ -12,7 +12,7 @@ import pytest
 import scipy.linalg
 import tensorflow as tf
 
-from zoo import classifier, metrics, networks
+from zoo import classifier, metrics, networks, reference
 from zoo.models import VAE, Autoencoder
 
 
@@ -222,7 +222,10 @@ def small_vae(digits):
     )
     vae.compile(optimizer=keras.optimizers.Adam(3e-3))
     vae.fit(
-        metrics.binarized_dataset(digits, batch_size=64, seed=2), epochs=3, shuffle=False, verbose=0
+        reference.binarized_dataset(digits, batch_size=64, seed=2),
+        epochs=3,
+        shuffle=False,
+        verbose=0,
     )
     return vae
 
@@ -259,7 +262,7 @@ def test_iwae_nll_falls_with_k_and_bounds_the_elbo(small_vae, test_digits):
 
 # -- the reference VAE and dynamic binarisation -------------------------------------------
 def test_binarized_dataset_resamples_every_epoch(digits):
-    ds = metrics.binarized_dataset(digits[:64], batch_size=64, shuffle=False)
+    ds = reference.binarized_dataset(digits[:64], batch_size=64, shuffle=False)
     first, second = (next(iter(ds)).numpy() for _ in range(2))
     assert set(np.unique(first)) <= {0.0, 1.0} and first.shape == (64, 28, 28, 1)
     assert not np.array_equal(first, second)
@@ -268,7 +271,7 @@ def test_binarized_dataset_resamples_every_epoch(digits):
 
 
 def test_reference_vae_matches_the_iwae_paper_architecture(digits):
-    vae = metrics.reference_vae(seed=0)
+    vae = reference.reference_vae(seed=0)
     assert vae.latent_dim == 50 and vae.binarized_data and vae.reconstruction == "bce"
     dense = [
         layer
@@ -286,7 +289,7 @@ def test_reference_vae_matches_the_iwae_paper_architecture(digits):
     assert acts == ["tanh", "tanh", "sigmoid"]
     assert vae.encoder.name == "encoder"
     vae.fit(
-        metrics.binarized_dataset(digits[:100], batch_size=50), epochs=1, shuffle=False, verbose=0
+        reference.binarized_dataset(digits[:100], batch_size=50), epochs=1, shuffle=False, verbose=0
     )
 
 

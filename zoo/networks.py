@@ -86,13 +86,16 @@ def mlp(
     return keras.Model(inputs, x, name=name)
 
 
-def gaussian_encoder(input_shape=IMAGE_SHAPE, latent_dim=100, hidden=(512,), *, name="encoder"):
+def gaussian_encoder(
+    input_shape=IMAGE_SHAPE, latent_dim=100, hidden=(512,), *, activation="relu", name="encoder"
+):
     """A VAE encoder: an MLP trunk with two linear heads, mean and log-variance.
 
     Args:
         input_shape: Image shape, without the batch axis.
         latent_dim: Size of the latent code.
-        hidden: Widths of the ReLU trunk.
+        hidden: Widths of the trunk.
+        activation: Activation of the trunk (``"tanh"`` in the IWAE paper).
         name: Name of the model.
 
     Returns:
@@ -101,7 +104,7 @@ def gaussian_encoder(input_shape=IMAGE_SHAPE, latent_dim=100, hidden=(512,), *, 
     inputs = keras.Input(shape=_as_shape(input_shape), name=f"{name}_input")
     x = layers.Flatten()(inputs)
     for width in hidden:
-        x = layers.Dense(width, activation="relu")(x)
+        x = layers.Dense(width, activation=activation)(x)
     z_mean = layers.Dense(latent_dim, name="z_mean")(x)
     z_log_var = layers.Dense(latent_dim, name="z_log_var")(x)
     return keras.Model(inputs, [z_mean, z_log_var], name=name)
