@@ -1,0 +1,60 @@
+"""The article notebooks: each runs end to end in quick mode, and each .ipynb matches its .py.
+
+Quick mode (``ZOO_NOTEBOOK_QUICK=1``) trains on 512 images for one epoch, so a
+notebook takes well under a minute; any cell error fails the test with the
+cell's traceback. The kernels run in a temporary directory, so the notebooks'
+own files (grids, GIFs, SavedModels) do not land in the checkout. The full
+runs, whose outputs are stored in the .ipynb files, are ``make notebooks``.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("jupytext")
+pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+CELL_TIMEOUT = 240  # seconds per cell; a quick-mode cell takes a few seconds
+
+
+def _load_runner():
+    spec = importlib.util.spec_from_file_location("notebooks_run", NOTEBOOKS / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+run = _load_runner()
+SOURCES = run.notebooks()
+
+
+def test_there_is_one_notebook_per_article():
+    from zoo import recipes
+
+    assert [p.name[:3] for p in SOURCES] == list(recipes.ARTICLES)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[p.stem for p in SOURCES])
+def test_notebook_runs_in_quick_mode(path, tmp_path):
+    nb = run.execute(path, quick=True, timeout=CELL_TIMEOUT, cwd=tmp_path)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count for c in code)
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    # Every notebook shows figures inline (the per-epoch grids, the results).
+    images = [o for c in code for o in c.outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 5
+    # ... and writes its files under _out/NNN/ in the working directory, exports included.
+    assert list((tmp_path / "_out" / path.name[:3]).glob("export_*/1/saved_model.pb"))
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[p.stem for p in SOURCES])
+def test_ipynb_is_in_sync_with_its_source(path):
+    """The committed .ipynb holds the .py's cells, from a full run, without errors.
+
+    After editing a .py, rerun it (``python notebooks/run.py NNN``, or ``make notebooks``).
+    """
+    assert run.check(path) == []
