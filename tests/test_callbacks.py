@@ -58,17 +58,25 @@ def test_image_grid_writes_a_png_per_epoch_and_a_gif(digits, tmp_path):
 
 def test_image_grid_every_and_resumed_runs(digits, tmp_path):
     gan = tiny_gan()
-    gan.fit(digits[:32], batch_size=32, epochs=4, verbose=0,
-            callbacks=[callbacks.ImageGrid(tmp_path, n=4, every=2)])
+    gan.fit(
+        digits[:32],
+        batch_size=32,
+        epochs=4,
+        verbose=0,
+        callbacks=[callbacks.ImageGrid(tmp_path, n=4, every=2)],
+    )
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [
-        "samples_epoch_002.png", "samples_epoch_004.png"
+        "samples_epoch_002.png",
+        "samples_epoch_004.png",
     ]
     # A fit that goes on from epoch 4 (a new callback, as after a restart) puts
     # the earlier frames in its GIF too.
     grid = callbacks.ImageGrid(tmp_path, n=4, every=2)
     gan.fit(digits[:32], batch_size=32, initial_epoch=4, epochs=6, verbose=0, callbacks=[grid])
     assert [os.path.basename(p) for p in grid.frames] == [
-        "samples_epoch_002.png", "samples_epoch_004.png", "samples_epoch_006.png"
+        "samples_epoch_002.png",
+        "samples_epoch_004.png",
+        "samples_epoch_006.png",
     ]
     assert gif_frames(tmp_path / "samples.gif") == 3
 
@@ -80,7 +88,8 @@ def test_image_grid_shows_reconstructions_for_autoencoders(digits, tmp_path):
     grid = callbacks.ImageGrid(tmp_path, images=digits[:8], gif=False)
     ae.fit(digits[:32], epochs=2, verbose=0, callbacks=[grid])
     assert [os.path.basename(p) for p in grid.frames] == [
-        "reconstructions_epoch_001.png", "reconstructions_epoch_002.png"
+        "reconstructions_epoch_001.png",
+        "reconstructions_epoch_002.png",
     ]
     assert not (tmp_path / "reconstructions.gif").exists()
 
@@ -89,8 +98,14 @@ def test_loss_curves_redraw_each_epoch_and_continue_a_history(digits, tmp_path):
     path = tmp_path / "losses.png"
     curves = callbacks.LossCurves(str(path), history={"loss": [9.0], "reconstruction_loss": [9.0]})
     ae = tiny_ae()
-    ae.fit(digits[:32], epochs=3, initial_epoch=1, verbose=0, callbacks=[curves],
-           validation_data=digits[32:48])
+    ae.fit(
+        digits[:32],
+        epochs=3,
+        initial_epoch=1,
+        verbose=0,
+        callbacks=[curves],
+        validation_data=digits[32:48],
+    )
     assert path.is_file() and path.stat().st_size > 1000
     assert len(curves.logs["loss"]) == 3 and curves.logs["loss"][0] == 9.0
     # Validation started at epoch 2: its curve is padded, not shifted.
@@ -137,12 +152,40 @@ def _event_tags(directory):
 @pytest.mark.skipif(importlib.util.find_spec("tensorboard") is None, reason="no tensorboard")
 def test_cli_train_writes_every_artefact_and_tensorboard_logs(tmp_path, capsys):
     out = tmp_path / "run"
-    code = cli.main(["train", "a000.gan", "--out", str(out), "--epochs", "2", "--batch-size",
-                     "16", "--limit", "64", "--val-limit", "16", "--source", SOURCE, "--set",
-                     "hidden=16", "--verbose", "0", "--tensorboard"])
+    code = cli.main(
+        [
+            "train",
+            "a000.gan",
+            "--out",
+            str(out),
+            "--epochs",
+            "2",
+            "--batch-size",
+            "16",
+            "--limit",
+            "64",
+            "--val-limit",
+            "16",
+            "--source",
+            SOURCE,
+            "--set",
+            "hidden=16",
+            "--verbose",
+            "0",
+            "--tensorboard",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
-    for name in ["model.keras", "history.json", "run.json", "losses.png", "samples.png",
-                 "samples.gif", "samples_epoch_001.png", "samples_epoch_002.png"]:
+    for name in [
+        "model.keras",
+        "history.json",
+        "run.json",
+        "losses.png",
+        "samples.png",
+        "samples.gif",
+        "samples_epoch_001.png",
+        "samples_epoch_002.png",
+    ]:
         assert (out / name).is_file(), name
     assert gif_frames(out / "samples.gif") == 2
     assert {"epoch_d_loss", "epoch_g_loss"} <= _event_tags(out / "tensorboard" / "train")

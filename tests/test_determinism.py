@@ -41,10 +41,33 @@ def test_two_deterministic_runs_in_separate_processes_have_identical_losses(tmp_
     # enable_op_determinism is process-wide and cannot be undone: subprocesses only.
     # A VAE: its training noise comes from the model's SeedGenerator.
     runs = [tmp_path / "first", tmp_path / "second"]
-    command = [sys.executable, "-m", "zoo", "train", "a004.beta_vae", "--epochs", "2",
-               "--batch-size", "16", "--limit", "96", "--val-limit", "32", "--source", SOURCE,
-               "--set", "hidden=32", "--set", "latent_dim=8", "--seed", "3",
-               "--deterministic", "--verbose", "0", "--out"]
+    command = [
+        sys.executable,
+        "-m",
+        "zoo",
+        "train",
+        "a004.beta_vae",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "16",
+        "--limit",
+        "96",
+        "--val-limit",
+        "32",
+        "--source",
+        SOURCE,
+        "--set",
+        "hidden=32",
+        "--set",
+        "latent_dim=8",
+        "--seed",
+        "3",
+        "--deterministic",
+        "--verbose",
+        "0",
+        "--out",
+    ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     # Both at once: the machine's cores are shared, but the imports dominate.
     processes = [
@@ -55,7 +78,13 @@ def test_two_deterministic_runs_in_separate_processes_have_identical_losses(tmp_
         _, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
     first, second = (json.loads((out / "history.json").read_text()) for out in runs)
-    assert set(first) == {"loss", "reconstruction_loss", "kl_loss",
-                          "val_loss", "val_reconstruction_loss", "val_kl_loss"}
+    assert set(first) == {
+        "loss",
+        "reconstruction_loss",
+        "kl_loss",
+        "val_loss",
+        "val_reconstruction_loss",
+        "val_kl_loss",
+    }
     assert first == second  # exactly, every term of both epochs
     assert first["loss"][1] != first["loss"][0]  # and the runs did train

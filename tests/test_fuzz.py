@@ -93,13 +93,15 @@ def entry_points(models, exported):
             lambda x, m=model: m.evaluate(x, batch_size=4, verbose=0),
             "images",
         )
-    points.update({
-        "gan.generate": (gan.generate, "codes"),
-        "gan.discriminate": (gan.discriminate, "images"),
-        "gan.sample": (gan.sample, "count"),
-        "vae.sample": (vae.sample, "count"),
-        "vae.generate": (vae.generate, "codes"),
-    })
+    points.update(
+        {
+            "gan.generate": (gan.generate, "codes"),
+            "gan.discriminate": (gan.discriminate, "images"),
+            "gan.sample": (gan.sample, "count"),
+            "vae.sample": (vae.sample, "count"),
+            "vae.generate": (vae.generate, "codes"),
+        }
+    )
     for family, model in (("vae", vae), ("ae", ae)):
         points[f"{family}.encode"] = (model.encode, "images")
         points[f"{family}.decode"] = (model.decode, "codes")
@@ -178,4 +180,3 @@ def test_malformed_input_everywhere_gets_a_clean_error(exported):
     assert outcomes.get("ok", 0) > 0 and outcomes.get("ValueError", 0) > 0, outcomes
     assert outcomes.get("InvalidArgumentError", 0) + outcomes.get("TypeError", 0) > 0, outcomes
     print(f"{CASES} cases in {time.perf_counter() - started:.1f} s: {outcomes}")
-

@@ -101,9 +101,31 @@ def test_crash_mid_epoch_resumes_to_the_unbroken_run_exactly(unbroken, tmp_path)
 def test_sigkill_mid_epoch_then_same_command_finishes_the_run(unbroken, tmp_path):
     _, ref_history, _ = unbroken
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "zoo", "train", "a000.gan", "--epochs", "3",
-               "--batch-size", "8", "--limit", "160", "--val-limit", "16", "--source", SOURCE,
-               "--set", "hidden=16", "--checkpoint-every", "3", "--verbose", "0", "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "zoo",
+        "train",
+        "a000.gan",
+        "--epochs",
+        "3",
+        "--batch-size",
+        "8",
+        "--limit",
+        "160",
+        "--val-limit",
+        "16",
+        "--source",
+        SOURCE,
+        "--set",
+        "hidden=16",
+        "--checkpoint-every",
+        "3",
+        "--verbose",
+        "0",
+        "--out",
+        str(out),
+    ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
@@ -213,9 +235,28 @@ def test_non_finite_weights_are_never_saved(tmp_path):
 
 
 def test_divergence_from_the_cli_exits_3_with_one_line(tmp_path, capsys):
-    code = cli.main(["train", "a004.beta_vae", "--out", str(tmp_path), "--epochs", "1",
-                     "--batch-size", "8", "--limit", "32", "--val-limit", "8", "--source",
-                     SOURCE, "--verbose", "0", "--set", "learning_rate=1e6"])
+    code = cli.main(
+        [
+            "train",
+            "a004.beta_vae",
+            "--out",
+            str(tmp_path),
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--limit",
+            "32",
+            "--val-limit",
+            "8",
+            "--source",
+            SOURCE,
+            "--verbose",
+            "0",
+            "--set",
+            "learning_rate=1e6",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 3
     assert err.count("\n") == 1
@@ -253,8 +294,10 @@ def test_an_empty_training_set_is_refused(tmp_path):
     "data, message",
     [
         (np.zeros((0, 28, 28), "uint8"), r"fit got no images: the input has shape \(0, 28, 28\)"),
-        (tf.data.Dataset.from_tensor_slices(np.zeros((0, 28, 28), "uint8")).batch(4),
-         "fit got an empty tf.data.Dataset"),
+        (
+            tf.data.Dataset.from_tensor_slices(np.zeros((0, 28, 28), "uint8")).batch(4),
+            "fit got an empty tf.data.Dataset",
+        ),
         (np.float32(0.5), "fit got a scalar"),
     ],
     ids=["array", "tf.data", "scalar"],
