@@ -3,7 +3,7 @@
 Example:
     >>> import zoo
     >>> ds = zoo.load_mnist("train", batch_size=128)
-    >>> model = zoo.recipes.build("gan_vs_ae.gan")
+    >>> model = zoo.recipes.build("a000.gan")
     >>> model.fit(ds, epochs=5)
     >>> images = model.sample(64, seed=0)
 """
@@ -14,7 +14,7 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from zoo import losses, networks  # noqa: E402
+from zoo import losses, networks, recipes  # noqa: E402
 from zoo.data import load_mnist, load_mnist_arrays  # noqa: E402
 from zoo.models import GAN, VAE, Autoencoder, ContractiveAutoencoder, LatentGAN  # noqa: E402
 
@@ -29,4 +29,5 @@ __all__ = [
     "load_mnist_arrays",
     "losses",
     "networks",
+    "recipes",
 ]

@@ -1,0 +1,311 @@
+"""Every family trains the same on 2 mirrored replicas as on one device.
+
+TensorFlow's logical devices must be configured before TensorFlow starts, so
+the comparison runs in one subprocess (this file run as a script) for all
+families: it trains each family once without a strategy and once under a
+``MirroredStrategy`` over two logical CPUs, from the same weights, seed and
+batches, and prints what it measured as JSON. The batches are 32, 32 and 11
+images, so the last one splits unevenly (6 + 5): the losses must be means over
+the global batch, not averages of the replicas' means.
+
+The multi-worker example (two processes on 127.0.0.1) is a slow test.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+MARK = "DISTRIBUTE-RESULTS "
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _env():
+    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"}
+
+
+@pytest.fixture(scope="module")
+def results():
+    proc = subprocess.run(
+        [sys.executable, os.path.abspath(__file__)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_env(),
+        cwd=ROOT,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith(MARK)]
+    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(lines[-1][len(MARK) :])
+
+
+FAMILIES = ["gan", "latent_gan", "autoencoder", "contractive", "vae"]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_two_replicas_train_like_one_device(results, family):
+    r = results[family]
+    assert r["replicas"] == [1, 2]
+    # Per-step logs (the global means of each batch), epoch values and weights agree.
+    assert r["step_log_diff"] < 1e-4, r
+    assert r["epoch_log_diff"] < 1e-4, r
+    assert r["weight_diff"] < 1e-5, r
+    # Training moved the weights, so equal weights are not equal *initial* weights.
+    assert r["weight_change"] > 1e-4, r
+    assert r["eval_diff"] < 1e-4, r
+
+
+def test_per_replica_noise_would_differ(results):
+    """The check can fail: noise drawn per replica (each replica the same) changes the run."""
+    assert results["gan_naive"]["step_log_diff"] > 1e-3, results["gan_naive"]
+
+
+def test_replica_mean_alone_would_miss_uneven_batches(results):
+    """Averaging the replicas' local means is off on the 6 + 5 split; global_means is not."""
+    naive = results["uneven_mean"]
+    assert naive["local_mean_of_means_error"] > 1e-3, naive
+    assert naive["global_means_error"] < 1e-6, naive
+
+
+# -- the command-line helpers (no subprocess needed) -----------------------------
+def test_compile_options_parse_the_command_line_values():
+    from zoo.distribute import compile_options
+
+    assert compile_options() == {}
+    assert compile_options("true", 4) == {"jit_compile": True, "steps_per_execution": 4}
+    assert compile_options("auto")["jit_compile"] == "auto"
+    assert compile_options(False)["jit_compile"] is False
+    with pytest.raises(ValueError, match="jit_compile"):
+        compile_options("yes")
+    with pytest.raises(ValueError, match="steps_per_execution"):
+        compile_options(None, 0)
+
+
+def test_set_precision_sets_the_global_policy():
+    import keras
+
+    from zoo.distribute import set_precision
+
+    previous = keras.mixed_precision.dtype_policy()
+    try:
+        assert set_precision("bfloat16") == "mixed_bfloat16"
+        assert keras.mixed_precision.dtype_policy().name == "mixed_bfloat16"
+        assert set_precision(None) == "float32"
+        with pytest.raises(ValueError, match="precision"):
+            set_precision("int8")
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
+@pytest.mark.parametrize("family", ["gan", "vae"])
+def test_apply_compile_options_keeps_the_optimizers(family, digits):
+    from zoo.distribute import apply_compile_options, strategy_scope
+
+    with strategy_scope("default"):
+        model = _builders()[family]()
+    optimizers = [getattr(model, n, None) for n in ("d_optimizer", "g_optimizer", "optimizer")]
+    apply_compile_options(model, steps_per_execution=4, jit_compile=False)
+    assert model.steps_per_execution == 4 and model.jit_compile is False
+    assert [getattr(model, n, None) for n in ("d_optimizer", "g_optimizer", "optimizer")] == (
+        optimizers
+    )
+    model.fit(digits[:128], batch_size=16, epochs=1, verbose=0)
+    steps = model.g_optimizer if family == "gan" else model.optimizer
+    assert int(steps.iterations) == 8
+
+
+@pytest.mark.slow
+def test_multiworker_example_runs_on_localhost(tmp_path):
+    script = os.path.join(ROOT, "bench", "multiworker_example.py")
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, script, "--steps", "3", "--json", str(tmp_path / "mw.json")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_env(),
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    report = json.loads((tmp_path / "mw.json").read_text())
+    assert report["workers"] == 2 and report["replicas"] == 2
+    # Both workers hold the same weights after training (synchronous all-reduce).
+    assert report["weight_diff_between_workers"] < 1e-6
+    assert time.monotonic() - started < 600
+
+
+# -- the subprocess -------------------------------------------------------------
+def _builders():
+    import keras
+
+    import zoo
+    from zoo import networks as nets
+
+    def opt():
+        return keras.optimizers.Adam(1e-3)
+
+    def ae(cls=zoo.Autoencoder, **kw):
+        m = cls(
+            nets.mlp((28, 28, 1), 8, hidden=(32,), output_activation="relu", name="encoder"),
+            nets.mlp(8, (28, 28, 1), hidden=(32,), output_activation="sigmoid", name="decoder"),
+            seed=1,
+            **kw,
+        )
+        m.compile(optimizer=opt())
+        return m
+
+    def gan():
+        m = zoo.GAN(
+            nets.mlp(8, (28, 28, 1), hidden=(32,), output_activation="tanh", name="generator"),
+            nets.mlp((28, 28, 1), 1, hidden=(32,), activation="leaky_relu", name="discriminator"),
+            network_range=(-1.0, 1.0),
+            d_steps=2,
+            seed=1,
+        )
+        m.compile(d_optimizer=opt(), g_optimizer=opt())
+        return m
+
+    def latent_gan():
+        m = zoo.LatentGAN(
+            nets.mlp(4, 8, hidden=(16,), output_activation="relu", name="generator"),
+            nets.mlp(8, 1, hidden=(16,), activation="leaky_relu", name="discriminator"),
+            ae(zoo.ContractiveAutoencoder, contractive_weight=1e-2),
+            seed=1,
+        )
+        m.compile(d_optimizer=opt(), g_optimizer=opt(), ae_optimizer=opt())
+        return m
+
+    def vae():
+        m = zoo.VAE(
+            nets.gaussian_encoder(latent_dim=4, hidden=(32,)),
+            nets.mlp(4, (28, 28, 1), hidden=(32,), output_activation="sigmoid", name="decoder"),
+            seed=1,
+        )
+        m.compile(optimizer=opt())
+        return m
+
+    return {
+        "gan": gan,
+        "latent_gan": latent_gan,
+        "autoencoder": ae,
+        "contractive": lambda: ae(zoo.ContractiveAutoencoder, contractive_weight=1e-2),
+        "vae": vae,
+    }
+
+
+def _train(build, x, strategy, weights=None):
+    """Fits one epoch (batches of 32, 32, 11); returns step logs, epoch logs, weights."""
+    import keras
+    import numpy as np
+
+    keras.utils.set_random_seed(0)
+    with strategy.scope():
+        model = build()
+        if weights is not None:
+            model.set_weights(weights)
+    start = [np.array(w) for w in model.get_weights()]
+    steps = []
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda b, logs: steps.append({k: float(v) for k, v in logs.items()})
+    )
+    history = model.fit(x, batch_size=32, epochs=1, shuffle=False, verbose=0, callbacks=[record])
+    evaluated = model.evaluate(x, batch_size=32, verbose=0, return_dict=True)
+    return {
+        "replicas": model.distribute_strategy.num_replicas_in_sync,
+        "start": start,
+        "steps": steps,
+        "epoch": {k: v[-1] for k, v in history.history.items()},
+        "eval": evaluated,
+        "weights": [np.array(w) for w in model.get_weights()],
+    }
+
+
+def _compare(one, two):
+    import numpy as np
+
+    def max_diff(a, b):
+        return max(abs(a[k] - b[k]) / max(1.0, abs(a[k])) for k in a)
+
+    return {
+        "replicas": [one["replicas"], two["replicas"]],
+        "step_log_diff": max(
+            max_diff(a, b) for a, b in zip(one["steps"], two["steps"], strict=True)
+        ),
+        "epoch_log_diff": max_diff(one["epoch"], two["epoch"]),
+        "eval_diff": max_diff(one["eval"], two["eval"]),
+        "weight_diff": max(
+            float(np.max(np.abs(a - b)))
+            for a, b in zip(one["weights"], two["weights"], strict=True)
+        ),
+        "weight_change": max(
+            float(np.max(np.abs(a - b))) for a, b in zip(one["start"], one["weights"], strict=True)
+        ),
+    }
+
+
+def _uneven_mean(mirrored):
+    """Global means on a 6 + 5 split, against the mean of the replicas' means."""
+    import numpy as np
+    import tensorflow as tf
+
+    from zoo.distribute import global_means
+
+    values = np.arange(11, dtype="float32") ** 2
+    dataset = tf.data.Dataset.from_tensor_slices(values).batch(11)
+    batch = next(iter(mirrored.experimental_distribute_dataset(dataset)))
+
+    def step(v):
+        return global_means({"v": v})["v"], tf.reduce_mean(v)
+
+    exact, local = mirrored.run(tf.function(step), args=(batch,))
+    truth = float(values.mean())
+    return {
+        "global_means_error": max(
+            abs(float(t) - truth) for t in mirrored.experimental_local_results(exact)
+        ),
+        "local_mean_of_means_error": abs(
+            float(np.mean(mirrored.experimental_local_results(local))) - truth
+        ),
+    }
+
+
+def _worker():
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import warnings
+
+    from zoo import data
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        x, _ = data.load_mnist_arrays("train", limit=75)
+    single = tf.distribute.get_strategy()
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    out = {}
+    for family, build in _builders().items():
+        one = _train(build, x, single)
+        two = _train(build, x, mirrored, weights=one["start"])
+        out[family] = _compare(one, two)
+        if family == "gan":
+            # The same run with noise drawn per replica, as Keras' SeedGenerator does.
+            import zoo.models.gan as gan_module
+
+            rows = gan_module.replica_rows
+            gan_module.replica_rows = lambda draw, n: draw(n)
+            try:
+                naive = _train(build, x, mirrored, weights=one["start"])
+            finally:
+                gan_module.replica_rows = rows
+            out["gan_naive"] = _compare(one, naive)
+    out["uneven_mean"] = _uneven_mean(mirrored)
+    print(MARK + json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, ROOT)
+    _worker()

@@ -1,0 +1,245 @@
+"""The recipe data model and registry, shared by the article modules.
+
+Kept apart from ``zoo/recipes/__init__.py`` so that the article modules can
+import :func:`register` without a circular import.
+"""
+
+import dataclasses
+import difflib
+import types
+from collections.abc import Callable, Mapping
+
+#: Allowed values of :attr:`Defect.topic`, in the order the docs list them.
+TOPICS = ("imports", "shapes", "losses", "training loop", "formulas", "facts", "api")
+
+#: Allowed values of :attr:`Recipe.family`, with the zoo class each one builds.
+FAMILIES = {
+    "gan": "zoo.GAN",
+    "autoencoder": "zoo.Autoencoder",
+    "contractive_autoencoder": "zoo.ContractiveAutoencoder",
+    "vae": "zoo.VAE",
+    "latent_gan": "zoo.LatentGAN",
+}
+
+SAMPLE_KINDS = ("samples", "reconstructions")
+
+# The five seeds carry no title line; each title restates the article's own
+# sentence of purpose ("本文将...") so that the docs can name them.
+ARTICLES = {
+    "000": ("生成对抗网络（GANs）与自动编码器（AEs）的对比分析", "GANs versus autoencoders"),
+    "001": ("生成对抗网络（GANs）与变分自编码器（VAEs）的比较和分析", "GANs versus VAEs"),
+    "002": ("自动编码器在生成式对抗网络中的未来趋势和挑战", "Autoencoders in GANs"),
+    "003": (
+        "收缩自编码器与生成对抗网络的融合",
+        "Fusing contractive autoencoders with GANs",
+    ),
+    "004": ("从生成对抗网络（GANs）到变分自编码器（VAEs）的创新", "From GANs to VAEs"),
+}
+
+
+def _nonempty(obj, *fields):
+    for field in fields:
+        value = getattr(obj, field)
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{type(obj).__name__}.{field} must be a non-empty string.")
+
+
+@dataclasses.dataclass(frozen=True)
+class Defect:
+    """One defect of an article's code or text, and how the recipe corrects it.
+
+    Args:
+        topic: One of :data:`TOPICS`.
+        original: What the article wrote or did (quoted or paraphrased).
+        correction: What the recipe does instead.
+        reason: Why the original is wrong.
+        source: A reference backing a factual correction, where one is needed.
+    """
+
+    topic: str
+    original: str
+    correction: str
+    reason: str
+    source: str | None = None
+
+    def __post_init__(self):
+        if self.topic not in TOPICS:
+            raise ValueError(f"Unknown defect topic {self.topic!r}; choose one of {TOPICS}.")
+        _nonempty(self, "original", "correction", "reason")
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """One model of one article, rebuilt on 28x28x1 MNIST.
+
+    Args:
+        name: Registry key, ``"a<article>.<model>"``; stable once published.
+        article: Article id, a key of :data:`ARTICLES`.
+        title: Short English name of the model.
+        family: One of :data:`FAMILIES`.
+        summary: What the model is and how it follows (or departs from) the article.
+        hyperparameters: Keyword arguments of ``build_fn``; :func:`build`
+            overrides update them. Stored read-only.
+        defects: The article's defects this recipe corrects (article-wide ones
+            are repeated in each of the article's recipes; the docs dedupe them).
+        build_fn: ``build_fn(**hyperparameters)`` returns a compiled model.
+        sample_kind: ``"samples"`` (generative models) or ``"reconstructions"``.
+        value_range: Where the networks' images live, and what the model takes
+            and returns.
+        budget: Training budget of the benchmark, ``dict(epochs=..., batch_size=...)``.
+        choices: Readings chosen where the article is ambiguous or silent.
+    """
+
+    name: str
+    article: str
+    title: str
+    family: str
+    summary: str
+    hyperparameters: Mapping
+    defects: tuple
+    build_fn: Callable
+    sample_kind: str
+    value_range: str
+    budget: Mapping
+    choices: tuple = ()
+
+    def __post_init__(self):
+        _nonempty(self, "name", "title", "summary", "value_range")
+        if self.article not in ARTICLES:
+            raise ValueError(f"Unknown article {self.article!r}; choose one of {list(ARTICLES)}.")
+        if not self.name.startswith(f"a{self.article}."):
+            raise ValueError(f"Recipe name {self.name!r} must start with 'a{self.article}.'.")
+        if self.family not in FAMILIES:
+            raise ValueError(f"Unknown family {self.family!r}; choose one of {list(FAMILIES)}.")
+        if self.sample_kind not in SAMPLE_KINDS:
+            raise ValueError(
+                f"sample_kind must be one of {SAMPLE_KINDS}; got {self.sample_kind!r}."
+            )
+        if not self.defects or not all(isinstance(d, Defect) for d in self.defects):
+            raise ValueError(f"Recipe {self.name!r} needs a non-empty tuple of Defect.")
+        if set(self.budget) != {"epochs", "batch_size"}:
+            raise ValueError("budget must be dict(epochs=..., batch_size=...).")
+        # Read-only views: a frozen dataclass should not have mutable insides.
+        hyperparameters = types.MappingProxyType(dict(self.hyperparameters))
+        object.__setattr__(self, "hyperparameters", hyperparameters)
+        object.__setattr__(self, "budget", types.MappingProxyType(dict(self.budget)))
+        object.__setattr__(self, "defects", tuple(self.defects))
+        object.__setattr__(self, "choices", tuple(self.choices))
+
+
+class UnknownRecipeError(KeyError, ValueError):
+    """An unknown recipe name; a ``KeyError`` (a lookup) and a ``ValueError`` (bad input)."""
+
+    def __str__(self):
+        # KeyError.__str__ would wrap the message in quotes.
+        return str(self.args[0])
+
+
+# name -> Recipe, filled by the article modules on import (insertion order = docs order).
+REGISTRY: dict[str, Recipe] = {}
+
+
+def register(recipe):
+    """Adds ``recipe`` to the registry and returns it.
+
+    Raises:
+        ValueError: if a recipe of that name is already registered.
+    """
+    if recipe.name in REGISTRY:
+        raise ValueError(f"Recipe {recipe.name!r} is already registered.")
+    REGISTRY[recipe.name] = recipe
+    return recipe
+
+
+def names():
+    """Names of all recipes, in article order.
+
+    Returns:
+        A list of strings such as ``"a000.gan"``.
+    """
+    return list(REGISTRY)
+
+
+def get(name):
+    """The :class:`Recipe` called ``name``.
+
+    Args:
+        name: A recipe name, see :func:`names`.
+
+    Returns:
+        The registered :class:`Recipe`.
+
+    Raises:
+        UnknownRecipeError: (a ``KeyError`` and ``ValueError``) for an unknown
+            name; the message lists the known names and
+            suggests the closest one.
+
+    Example:
+        >>> get("a004.beta_vae").family
+        'vae'
+    """
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        close = difflib.get_close_matches(str(name), REGISTRY, n=1, cutoff=0.5)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise UnknownRecipeError(
+            f"Unknown recipe {name!r}.{hint} Known recipes: {', '.join(REGISTRY)}."
+        ) from None
+
+
+def build(name, **overrides):
+    """Builds and compiles the model of recipe ``name``.
+
+    Args:
+        name: A recipe name, see :func:`names`.
+        **overrides: Hyperparameters to change, e.g. ``beta=4.0``.
+
+    Returns:
+        A compiled ``keras.Model`` of the recipe's family, ready for ``fit``.
+
+    Raises:
+        KeyError: for an unknown recipe name.
+        TypeError: for an override that is not one of the recipe's hyperparameters.
+
+    Example:
+        >>> vae = build("a004.beta_vae", beta=4.0)
+        >>> vae.beta
+        4.0
+    """
+    recipe = get(name)
+    unknown = sorted(set(overrides) - set(recipe.hyperparameters))
+    if unknown:
+        raise TypeError(
+            f"Recipe {name!r} has no hyperparameter(s) {', '.join(map(repr, unknown))}; "
+            f"its hyperparameters are: {', '.join(recipe.hyperparameters)}."
+        )
+    return recipe.build_fn(**{**recipe.hyperparameters, **overrides})
+
+
+def by_article():
+    """Recipes grouped by article id, in article order.
+
+    Returns:
+        ``dict`` from article id (``"000"``...) to a list of :class:`Recipe`.
+    """
+    groups = {article: [] for article in ARTICLES}
+    for recipe in REGISTRY.values():
+        groups[recipe.article].append(recipe)
+    return {article: recipes for article, recipes in groups.items() if recipes}
+
+
+def article_defects(article):
+    """All defects of one article, each once, in the order its recipes list them.
+
+    Args:
+        article: An article id, a key of :data:`ARTICLES`.
+
+    Returns:
+        A tuple of :class:`Defect`.
+    """
+    seen = {}
+    for recipe in by_article().get(article, []):
+        for defect in recipe.defects:
+            seen.setdefault(defect, None)
+    return tuple(seen)

@@ -1,0 +1,74 @@
+"""Builders the recipes need that :mod:`zoo.networks` does not have.
+
+Only standard Keras layers are used, so the models save and load with
+``keras.models.load_model`` like those of :mod:`zoo.networks`.
+"""
+
+import math
+
+import keras
+from keras import layers
+
+from zoo.networks import IMAGE_SHAPE
+
+
+def adam(learning_rate, beta_1=0.9):
+    """A fresh Adam optimizer (each network needs its own instance and state).
+
+    Args:
+        learning_rate: Step size (the articles' ``lr=``, renamed in Keras 3).
+        beta_1: Decay rate of the first-moment estimate.
+
+    Returns:
+        A ``keras.optimizers.Adam``.
+    """
+    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1)
+
+
+def bottleneck_generator(
+    latent_dim=100,
+    *,
+    intermediate_dim=256,
+    code_dim=32,
+    code_activation="linear",
+    batch_norm=False,
+    output_shape=IMAGE_SHAPE,
+    output_activation="sigmoid",
+    name="generator",
+):
+    """Article 002's "autoencoder-shaped" generator.
+
+    Noise goes through an encoder-like half down to a ``code_dim`` code, then a
+    single linear layer maps the code to the image ("生成器通常由一个自动编码器
+    和一个额外的线性层组成"), squashed by ``output_activation``.
+
+    Args:
+        latent_dim: Size of the noise (the article's ``input_dim = 100``).
+        intermediate_dim: Width of the ReLU hidden layer (undefined in the
+            article).
+        code_dim: Size of the low-dimensional code (the article's ``z_dim = 32``).
+        code_activation: Activation of the code; linear by default, as the
+            text puts the squashing activation on the image, not on the code.
+        batch_norm: BatchNormalization after the hidden ReLU (Dense -> ReLU -> BN,
+            the order of article 000's generator).
+        output_shape: Image shape, without the batch axis.
+        output_activation: ``"sigmoid"`` for images in [0, 1].
+        name: Name of the model.
+
+    Returns:
+        A ``keras.Model`` from ``(latent_dim,)`` noise to images.
+
+    Example:
+        >>> g = bottleneck_generator()
+        >>> g.output_shape
+        (None, 28, 28, 1)
+    """
+    inputs = keras.Input(shape=(latent_dim,), name=f"{name}_input")
+    x = layers.Dense(intermediate_dim, activation="relu")(inputs)
+    if batch_norm:
+        x = layers.BatchNormalization()(x)
+    code = layers.Dense(code_dim, activation=code_activation, name="code")(x)
+    x = layers.Dense(math.prod(output_shape), name="linear_map")(code)
+    x = layers.Activation(output_activation)(x)
+    x = layers.Reshape(tuple(output_shape))(x)
+    return keras.Model(inputs, x, name=name)

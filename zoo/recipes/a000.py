@@ -1,0 +1,313 @@
+"""Article 000, GANs versus autoencoders: a dense GAN and a dense autoencoder.
+
+The article gives two small Keras MLPs (one hidden layer of 256 units with
+BatchNormalization each) and Adam(2e-4, beta_1=0.5) for both, but trains
+neither: its loops mix Keras and PyTorch calls and slice the data wrongly.
+Here both become ``fit``-driven zoo models with the same layers and optimizer.
+"""
+
+from zoo import networks
+from zoo.models import GAN, Autoencoder
+from zoo.recipes._core import Defect, Recipe, register
+from zoo.recipes._nets import adam
+
+ARTICLE = "000"
+
+# -- defects -----------------------------------------------------------------
+COMMON = (
+    Defect(
+        "api",
+        "`tf.keras.optimizers.Adam(lr=0.0002, beta_1=0.5)`.",
+        "`keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)`, one instance per network.",
+        "`lr` was deprecated in TF 2.x and is rejected by Keras 3; one optimizer "
+        "instance cannot hold the state of two networks.",
+    ),
+    Defect(
+        "training loop",
+        "`optimizer.zero_gradients()`, `loss.backward()`, `optimizer.step()` after the "
+        "Keras calls, on Keras optimizers and numpy floats.",
+        "`fit` runs the zoo model's `train_step`: a `tf.GradientTape` per loss and "
+        "`optimizer.apply_gradients`.",
+        "These are PyTorch methods (and misspelt: PyTorch has `zero_grad`); Keras "
+        "optimizers and numpy scalars have none of them, so the loop raises AttributeError.",
+    ),
+    Defect(
+        "training loop",
+        "`real_images[_, :batch_size, :]` as the mini-batch.",
+        "`fit(x_train, batch_size=128, shuffle=True)` draws whole, shuffled batches.",
+        "On (N, 784) images, what the 784-unit Input expects, three indices raise "
+        "IndexError; on (N, 28, 28) it takes rows of the single image number `_`. No batch "
+        "of images is ever formed.",
+    ),
+    Defect(
+        "training loop",
+        "`real_images = ...`, `batch_size = ...`, `epochs = ...`, `z_dim = ...` left as "
+        "placeholders.",
+        "MNIST training images, batch size 128, noise size 100 (the generator's input), "
+        "epochs from the recipe budget.",
+        "The script cannot run as published; the values chosen are stated in the recipe.",
+    ),
+    Defect(
+        "api",
+        "`discriminator.train_on_batch(...)` and `generator.optimizer` on models that "
+        "were never compiled.",
+        "Each zoo model is compiled with its optimizers before `fit`.",
+        "`train_on_batch` needs a compiled model, and `model.optimizer` is `None` before "
+        "`compile`.",
+    ),
+    Defect(
+        "facts",
+        '"GANs和AEs都是深度学习中的生成模型", with data generation listed among AE uses.',
+        "The docs call the plain autoencoder a representation-learning (compression) "
+        "model; sampling needs a VAE (article 001/004) or a latent GAN (article 003).",
+        "A deterministic autoencoder defines no distribution to sample new data from; only "
+        "probabilistic variants such as the VAE are generative models.",
+        "Goodfellow, Bengio & Courville, Deep Learning (MIT Press 2016), ch. 14 "
+        "(autoencoders) and ch. 20 (deep generative models).",
+    ),
+)
+
+GAN_DEFECTS = COMMON + (
+    Defect(
+        "imports",
+        "`np.random.normal`, `np.concatenate` and `np.mean` with no `import numpy as np`.",
+        "The zoo model draws noise with `keras.random.normal` inside the step.",
+        "NameError on the first call.",
+    ),
+    Defect(
+        "shapes",
+        "`discriminator.train_on_batch(np.concatenate([real, fake]), [np.ones(b), np.zeros(b)])`.",
+        "Separate real and fake logits, each with its own target, in one loss "
+        "`softplus(-D(x)) + softplus(D(G(z)))`.",
+        "A list of two label arrays means two model outputs; the discriminator has one "
+        "output for 2b inputs, so Keras rejects the targets.",
+    ),
+    Defect(
+        "training loop",
+        "Generator step: `discriminator.train_on_batch(generated_images, np.ones(b))`, then "
+        "`generator_loss -= np.mean(...)`.",
+        "The generator is updated through the discriminator with a gradient tape on G's "
+        "variables only.",
+        "That call trains the *discriminator* to call fakes real and never touches the "
+        "generator, which has no combined G->D model; negating a number updates nothing.",
+    ),
+    Defect(
+        "training loop",
+        "`generator.predict(noise)` inside the loop; one generator step per epoch after a "
+        "full pass of discriminator steps.",
+        "One discriminator and one generator update per batch, in graph mode.",
+        "`predict` leaves the graph (no gradient to G) and is slow; one G step per epoch "
+        "lets D win long before G learns.",
+    ),
+    Defect(
+        "shapes",
+        "Discriminator 784 -> Dense(256, ReLU) -> BatchNormalization -> Dense(1).",
+        "No BatchNormalization in the discriminator (the generator keeps its BN); "
+        "`d_batch_norm=True` restores the article's layer.",
+        "In training mode BN gives each feature the batch mean beta_j, so the batch-mean "
+        "logit sum_j w_j beta_j + b is the same for every batch: D cannot tell a batch of "
+        "fakes (what the generator's update and the zoo's separate real/fake passes feed "
+        "it) from a real one. Measured: with it, d_loss stays at 2 ln 2 = 1.386 and the "
+        "samples stay grey noise after 5 epochs.",
+    ),
+    Defect(
+        "losses",
+        "Discriminator ending in `Dense(1, activation='sigmoid')` fed to a cross-entropy.",
+        "The discriminator returns a logit; the loss applies the sigmoid stably (softplus).",
+        "log(sigmoid(x)) underflows once D is confident, which stalls or NaNs training.",
+    ),
+    Defect(
+        "formulas",
+        '"GANs的损失函数" L(G,D) = E[log D(x)] + E[log(1 - D(G(z)))], with no min or max.',
+        "min_G max_D of that value; D minimises -log D(x) - log(1 - D(G(z))), G minimises "
+        "the non-saturating -log D(G(z)).",
+        "It is the value function of a two-player game, not one loss; the non-saturating "
+        "generator loss gives strong gradients early in training.",
+        "Goodfellow et al., Generative Adversarial Nets, NeurIPS 2014, eq. 1 and section 3.",
+    ),
+)
+
+AE_DEFECTS = COMMON + (
+    Defect(
+        "training loop",
+        "`encoder.train_on_batch(x, x)`, then `decoder.train_on_batch(encoded_images, x)`.",
+        "Encoder and decoder trained jointly on ||x - D(E(x))||^2 through one tape.",
+        "The encoder outputs 128 values, not a 784-pixel image, and `train_on_batch` "
+        "returns the loss, not codes, so the decoder would train on a scalar.",
+    ),
+    Defect(
+        "training loop",
+        "`encoder.train_step(batch)` and `decoder.train_step(encoded_images)` after each "
+        "epoch; text: train the encoder, then the decoder, alternately.",
+        "One gradient step on the shared reconstruction loss per batch, inside `fit`.",
+        "`train_step` is called by `fit`, not by users; the loss depends on both halves, "
+        "which are trained together end to end.",
+    ),
+    Defect(
+        "formulas",
+        "L(E,D) = E_x[||x - D(E(x))||^2], with E both the expectation and the encoder and D "
+        "the decoder (and the discriminator in the GAN section).",
+        "The docs write dec(enc(x)); the recipe minimises the per-image sum of squares.",
+        "One letter for three objects makes the formula ambiguous.",
+    ),
+)
+
+# -- builders ------------------------------------------------------------------
+
+
+def build_gan(
+    *, latent_dim, hidden, g_batch_norm, d_batch_norm, learning_rate, beta_1, generator_loss, seed
+):
+    """Article 000's dense GAN: G 100->256->BN->784, D 784->256->1 (logit).
+
+    Args:
+        latent_dim: Size of the noise.
+        hidden: Width of the single hidden layer of both networks.
+        g_batch_norm: BatchNormalization after the generator's hidden ReLU (the article's).
+        d_batch_norm: BatchNormalization after the discriminator's hidden ReLU. The
+            article has it; off by default because, right before the logit layer and with
+            real and fake batches normalised apart, it makes D blind (see the defects).
+        learning_rate: Adam step size of both players.
+        beta_1: Adam first-moment decay of both players.
+        generator_loss: ``"non_saturating"`` or ``"minimax"``.
+        seed: Seed of the training noise.
+
+    Returns:
+        A compiled :class:`zoo.GAN`.
+    """
+    generator = networks.mlp(
+        latent_dim,
+        networks.IMAGE_SHAPE,
+        hidden=(hidden,),
+        batch_norm=g_batch_norm,
+        output_activation="sigmoid",
+        name="generator",
+    )
+    discriminator = networks.mlp(
+        networks.IMAGE_SHAPE, 1, hidden=(hidden,), batch_norm=d_batch_norm, name="discriminator"
+    )
+    model = GAN(generator, discriminator, seed=seed, name="a000_gan")
+    model.compile(
+        d_optimizer=adam(learning_rate, beta_1),
+        g_optimizer=adam(learning_rate, beta_1),
+        generator_loss=generator_loss,
+    )
+    return model
+
+
+def build_ae(
+    *, code_dim, hidden, batch_norm, reconstruction, reduction, learning_rate, beta_1, seed
+):
+    """Article 000's dense autoencoder: 784->256->BN->128 (ReLU), 128->256->BN->784.
+
+    Args:
+        code_dim: Size of the code.
+        hidden: Width of the hidden layer of encoder and decoder.
+        batch_norm: BatchNormalization after the hidden ReLUs, as in the article.
+        reconstruction: ``"mse"`` (the article's squared error) or ``"bce"``.
+        reduction: ``"sum"`` over pixels (the article's squared norm) or ``"mean"``.
+        learning_rate: Adam step size.
+        beta_1: Adam first-moment decay.
+        seed: Seed of the model (unused by a plain autoencoder; kept for symmetry).
+
+    Returns:
+        A compiled :class:`zoo.Autoencoder`.
+    """
+    encoder = networks.mlp(
+        networks.IMAGE_SHAPE,
+        code_dim,
+        hidden=(hidden,),
+        batch_norm=batch_norm,
+        output_activation="relu",
+        name="encoder",
+    )
+    decoder = networks.mlp(
+        code_dim,
+        networks.IMAGE_SHAPE,
+        hidden=(hidden,),
+        batch_norm=batch_norm,
+        output_activation="sigmoid",
+        name="decoder",
+    )
+    model = Autoencoder(
+        encoder,
+        decoder,
+        reconstruction=reconstruction,
+        reduction=reduction,
+        seed=seed,
+        name="a000_ae",
+    )
+    model.compile(optimizer=adam(learning_rate, beta_1))
+    return model
+
+
+# -- recipes ---------------------------------------------------------------------
+register(
+    Recipe(
+        name="a000.gan",
+        article=ARTICLE,
+        title="Dense GAN",
+        family="gan",
+        summary=(
+            "The article's one-hidden-layer MLPs as a GAN: G maps 100-d Gaussian noise through "
+            "Dense(256, ReLU) and BatchNormalization to 784 sigmoid pixels; D maps the 784 pixels "
+            "through Dense(256, ReLU) to one logit (the article's BN in D is off by default, see "
+            "the defects). One D then one G update per batch, Adam(2e-4, beta_1=0.5) for each."
+        ),
+        hyperparameters=dict(
+            latent_dim=100,
+            hidden=256,
+            g_batch_norm=True,
+            d_batch_norm=False,
+            learning_rate=2e-4,
+            beta_1=0.5,
+            generator_loss="non_saturating",
+            seed=0,
+        ),
+        defects=GAN_DEFECTS,
+        build_fn=build_gan,
+        sample_kind="samples",
+        value_range="Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1].",
+        budget=dict(epochs=30, batch_size=128),
+        choices=(
+            "Noise size 100 (the generator's Input), batch size 128 and MNIST data: the article "
+            "leaves them as `...`.",
+            "Non-saturating generator loss, as Goodfellow et al. recommend; `generator_loss="
+            "'minimax'` gives the formula's literal log(1 - D(G(z))).",
+        ),
+    )
+)
+
+register(
+    Recipe(
+        name="a000.ae",
+        article=ARTICLE,
+        title="Dense autoencoder",
+        family="autoencoder",
+        summary=(
+            "The article's encoder 784 -> Dense(256, ReLU) -> BN -> Dense(128, ReLU) and decoder "
+            "128 -> Dense(256, ReLU) -> BN -> Dense(784, sigmoid), trained end to end on the "
+            "squared reconstruction error with Adam(2e-4, beta_1=0.5)."
+        ),
+        hyperparameters=dict(
+            code_dim=128,
+            hidden=256,
+            batch_norm=True,
+            reconstruction="mse",
+            reduction="sum",
+            learning_rate=2e-4,
+            beta_1=0.5,
+            seed=0,
+        ),
+        defects=AE_DEFECTS,
+        build_fn=build_ae,
+        sample_kind="reconstructions",
+        value_range="Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1].",
+        budget=dict(epochs=10, batch_size=128),
+        choices=(
+            "Loss: the article's formula ||x - x_hat||^2, summed over the 784 pixels of each "
+            "image and averaged over the batch.",
+            "Batch size 128 (the article leaves it as `...`).",
+        ),
+    )
+)
