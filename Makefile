@@ -10,7 +10,7 @@ endif
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 # The default model of `make train`: article 000's dense GAN, recognisable digits in a few minutes.
 DEFAULT_RECIPE ?= a000.gan
-EPOCHS ?= 15
+EPOCHS ?= 30
 
 .PHONY: venv train test test-slow lint format notebooks bench results clean
 
