@@ -139,3 +139,55 @@ def test_export_of_a_missing_path_is_a_clear_error(tmp_path, capsys):
 def test_set_values_are_parsed_as_literals():
     assert cli._literal("4.0") == 4.0 and cli._literal("True") is True
     assert cli._literal("mse") == "mse" and np.isclose(cli._literal("1e-3"), 1e-3)
+
+
+@pytest.fixture
+def restore_policy():
+    previous = keras.mixed_precision.dtype_policy()
+    yield
+    keras.mixed_precision.set_global_policy(previous)
+
+
+def test_train_speed_flags_reach_the_model_and_the_run_record(tmp_path, restore_policy):
+    out = tmp_path / "run"
+    argv = ["train", "a000.gan", "--epochs", "2", "--limit", "256", "--batch-size", "32"]
+    argv += ["--val-limit", "64", "--out", str(out), "--verbose", "0", "--set", "hidden=32"]
+    argv += ["--jit-compile", "false", "--steps-per-execution", "4", "--mixed-precision"]
+    assert cli.main([*argv, "bfloat16"]) == 0
+    run = json.loads((out / "run.json").read_text())
+    assert run["jit_compile"] is False and run["steps_per_execution"] == 4
+    assert run["dtype_policy"] == "mixed_bfloat16" and run["replicas"] == 1
+    model = keras.models.load_model(out / "model.keras")
+    assert int(model.g_optimizer.iterations) == 2 * 8
+    assert model.steps_per_execution == 4 and model.jit_compile is False  # kept by the save
+    assert model.generator.layers[-1].compute_dtype == "bfloat16"
+    history = json.loads((out / "history.json").read_text())
+    assert all(np.isfinite(v).all() for v in history.values())
+
+
+def test_train_uses_the_recipe_speed_defaults(tmp_path):
+    out = tmp_path / "run"
+    argv = ["train", "a000.ae", "--epochs", "1", "--limit", "512", "--batch-size", "64"]
+    assert cli.main([*argv, "--val-limit", "64", "--out", str(out), "--verbose", "0"]) == 0
+    run = json.loads((out / "run.json").read_text())
+    # XLA, and 16 steps per execution lowered to 8, a divisor of the 8 steps of an epoch.
+    assert run["jit_compile"] is True and run["steps_per_execution"] == 8
+    assert run["dtype_policy"] == "float32"
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--steps-per-execution", "0"], "steps_per_execution must be a positive integer"),
+        (["--mixed-precision", "int8"], "invalid choice: 'int8'"),
+        (["--jit-compile", "yes"], "invalid choice: 'yes'"),
+    ],
+)
+def test_bad_speed_flags_are_one_line_errors(flags, message, capsys, tmp_path):
+    argv = ["train", "a000.ae", "--epochs", "1", "--out", str(tmp_path), *flags]
+    try:
+        status = cli.main(argv)
+    except SystemExit as e:  # argparse's own choices check
+        status = e.code
+    assert status == 2
+    assert message in capsys.readouterr().err

@@ -27,10 +27,9 @@ def _env():
     return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"}
 
 
-@pytest.fixture(scope="module")
-def results():
+def _run_worker(what):
     proc = subprocess.run(
-        [sys.executable, os.path.abspath(__file__)],
+        [sys.executable, os.path.abspath(__file__), what],
         capture_output=True,
         text=True,
         timeout=600,
@@ -40,6 +39,16 @@ def results():
     lines = [line for line in proc.stdout.splitlines() if line.startswith(MARK)]
     assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
     return json.loads(lines[-1][len(MARK) :])
+
+
+@pytest.fixture(scope="module")
+def results():
+    return _run_worker("families")
+
+
+@pytest.fixture(scope="module")
+def cli_results():
+    return _run_worker("cli")
 
 
 FAMILIES = ["gan", "latent_gan", "autoencoder", "contractive", "vae"]
@@ -115,6 +124,32 @@ def test_apply_compile_options_keeps_the_optimizers(family, digits):
     model.fit(digits[:128], batch_size=16, epochs=1, verbose=0)
     steps = model.g_optimizer if family == "gan" else model.optimizer
     assert int(steps.iterations) == 8
+
+
+def test_cli_distribute_trains_on_two_replicas_without_the_single_device_options(cli_results):
+    cli = cli_results
+    # Under two replicas the recipe's XLA and steps_per_execution defaults are dropped.
+    assert cli["recipe_defaults"] == [False, 1]
+    run = cli["run"]
+    assert run["status"] == 0, run["stderr"]
+    assert run["run"]["replicas"] == 2 and run["run"]["steps"] == 2 * 4
+    assert run["run"]["steps_per_execution"] == 1 and run["run"]["jit_compile"] is False
+    assert run["loss"][1] < run["loss"][0]
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        ("spe", r"--steps-per-execution 4 cannot be used with more than one replica: .*#19246"),
+        ("jit", r"--jit-compile true cannot be used with more than one replica: XLA cannot"),
+    ],
+)
+def test_cli_distribute_refuses_what_keras_cannot_run_on_two_replicas(cli_results, option, message):
+    import re
+
+    refused = cli_results[option]
+    assert refused["status"] == 2
+    assert re.search(r"zoo: error: " + message, refused["stderr"]), refused["stderr"]
 
 
 @pytest.mark.slow
@@ -272,11 +307,51 @@ def _uneven_mean(mirrored):
     }
 
 
-def _worker():
+def _cli():
+    """``python -m zoo train --distribute``: a run, and the refused compile options.
+
+    In a process of its own: MirroredStrategy objects created one after the other
+    in one process can mismatch their collective ops' instance keys.
+    """
+    import contextlib
+    import io
+    import tempfile
+
+    from zoo import cli, recipes
+    from zoo.distribute import strategy_scope
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        common = ["train", "a000.ae", "--distribute", "--limit", "256", "--batch-size", "64"]
+        common += ["--epochs", "2", "--val-limit", "64", "--verbose", "0", "--out", tmp]
+        for name, extra in [
+            ("run", []),
+            ("spe", ["--steps-per-execution", "4", "--fresh"]),
+            ("jit", ["--jit-compile", "true", "--fresh"]),
+        ]:
+            stderr = io.StringIO()
+            with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+                status = cli.main(common + extra)
+            out[name] = {"status": status, "stderr": stderr.getvalue()}
+            if name == "run":
+                with open(os.path.join(tmp, "run.json")) as f:
+                    out[name]["run"] = json.load(f)
+                with open(os.path.join(tmp, "history.json")) as f:
+                    out[name]["loss"] = json.load(f)["loss"]
+    with strategy_scope("mirrored"):
+        gan = recipes.build("a000.gan")  # its recipe asks for XLA and 16 steps per execution
+    out["recipe_defaults"] = [gan.jit_compile, gan.steps_per_execution]
+    return out
+
+
+def _worker(what):
     import tensorflow as tf
 
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    if what == "cli":
+        print(MARK + json.dumps(_cli()), flush=True)
+        return
     import warnings
 
     from zoo import data
@@ -308,4 +383,4 @@ def _worker():
 
 if __name__ == "__main__":
     sys.path.insert(0, ROOT)
-    _worker()
+    _worker(sys.argv[1] if len(sys.argv) > 1 else "families")

@@ -21,8 +21,18 @@ import tensorflow as tf
 from zoo import callbacks, cli, training
 
 SOURCE = "npz" if os.environ.get("ZOO_MNIST_PATH") else "sample"
-# A small dense GAN: 160 images in batches of 8 is 20 steps an epoch.
-RUN = dict(batch_size=8, limit=160, val_limit=16, source=SOURCE, verbose=0, hidden=16)
+# A small dense GAN: 160 images in batches of 8 is 20 steps an epoch. One step per
+# execution, so that the callbacks see (and the crash tests can stop at) every step;
+# test_resume_with_steps_per_execution covers several.
+RUN = dict(
+    batch_size=8,
+    limit=160,
+    val_limit=16,
+    source=SOURCE,
+    verbose=0,
+    hidden=16,
+    compile_options={"steps_per_execution": 1},
+)
 STEPS = 20
 
 
@@ -96,6 +106,32 @@ def test_crash_mid_epoch_resumes_to_the_unbroken_run_exactly(unbroken, tmp_path)
     assert run["resumed_from_step"] == 27 and run["steps"] == 3 * STEPS
     assert len(list(tmp_path.glob("samples_epoch_*.png"))) == 3
     assert (tmp_path / "samples.gif").is_file()
+
+
+def test_resume_with_steps_per_execution_matches_the_unbroken_run(tmp_path):
+    # Four steps per execution: the callbacks, the checkpoints and the crash see every
+    # fourth step; the resumed run must still be the unbroken one.
+    run = dict(epochs=2, checkpoint_every=4, compile_options={"steps_per_execution": 4})
+    reference, ref_history = _train(tmp_path / "unbroken", **run)
+    with pytest.raises(KeyboardInterrupt):
+        _train(tmp_path / "run", callbacks=[Crash(at=6)], **run)  # 6 executions: step 24
+    saved = sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir())
+    assert saved == ["step-00000020", "step-00000024"]
+    model, history = _train(tmp_path / "run", **run)
+    assert _iterations(model) == _iterations(reference) == (2 * STEPS, 2 * STEPS)
+    for a, b in zip(model.get_weights(), reference.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert history.history == ref_history.history
+
+
+def test_steps_per_execution_is_lowered_to_whole_executions_of_an_epoch(tmp_path):
+    # a000.gan runs 16 steps per execution; an epoch of 20 steps takes 10 (a divisor),
+    # so that no execution runs into the next epoch's batches.
+    assert training.recipes.get("a000.gan").compile_options["steps_per_execution"] == 16
+    model, _ = _train(tmp_path, epochs=2, compile_options=None)
+    assert model.steps_per_execution == 10
+    assert _iterations(model) == (2 * STEPS, 2 * STEPS)
+    assert json.loads((tmp_path / "run.json").read_text())["steps_per_execution"] == 10
 
 
 def test_sigkill_mid_epoch_then_same_command_finishes_the_run(unbroken, tmp_path):
@@ -310,26 +346,39 @@ def test_fit_on_empty_or_scalar_data_is_refused(data, message):
         model.evaluate(data, verbose=0)
 
 
-def _refused(model, digits):
-    """Fits a batch with a NaN pixel, then one with a pixel at 3.0; returns what changed."""
+def _refused(model, digits, dataset=False):
+    """Fits a batch with a NaN pixel, then one with a pixel at 3.0; returns what changed.
+
+    Without XLA the step's own checks refuse the batch (InvalidArgumentError);
+    under XLA, which drops them, ``fit`` checks arrays up front (ValueError)
+    and datasets batch by batch (InvalidArgumentError).
+    """
     before = [np.array(w) for w in model.weights]
-    for bad in (np.nan, 3.0):
+    for bad, message in ((np.nan, "NaN or Inf"), (3.0, "take float images in")):
         x = digits[:8].astype("float32") / 255.0
         x[3, 4, 5] = bad
-        with pytest.raises(tf.errors.InvalidArgumentError):
-            model.fit(x, batch_size=8, epochs=1, verbose=0)
+        data = tf.data.Dataset.from_tensor_slices(x).batch(8) if dataset else x
+        with pytest.raises((ValueError, tf.errors.InvalidArgumentError), match=message):
+            model.fit(data, batch_size=None if dataset else 8, epochs=1, verbose=0)
     return [v for b, v in zip(before, model.weights, strict=True) if not np.array_equal(b, v)]
 
 
 def test_a_refused_batch_leaves_the_weights_alone(digits):
     vae = training.build_model("a004.beta_vae", hidden=16, latent_dim=4)
+    assert not vae.jit_compile
     assert [v.path for v in _refused(vae, digits)] == []
 
 
-@pytest.fixture(scope="module")
-def refused_gan(digits):
-    gan = training.build_model("a000.gan", hidden=16)
-    return gan, {id(v) for v in _refused(gan, digits)}
+@pytest.fixture(
+    scope="module",
+    params=[(False, False), (True, False), (True, True)],
+    ids=["in-step checks", "xla, array", "xla, tf.data"],
+)
+def refused_gan(request, digits):
+    jit, dataset = request.param
+    gan = training.build_model("a000.gan", hidden=16, compile_options={"jit_compile": jit})
+    assert gan.jit_compile is jit
+    return gan, {id(v) for v in _refused(gan, digits, dataset)}
 
 
 def test_a_refused_batch_leaves_the_discriminator_alone(refused_gan):

@@ -10,6 +10,9 @@ training run that diverges (NaN or Inf loss) exits with status 3.
 import argparse
 import sys
 
+# The same as zoo.distribute.JIT_CHOICES, kept here so that the parser needs no zoo import.
+JIT_CHOICES = ("auto", "true", "false")
+
 
 def cmd_list(args):
     from zoo import recipes
@@ -23,7 +26,7 @@ def cmd_list(args):
 
 
 def cmd_train(args):
-    from zoo import training
+    from zoo import distribute, training
 
     overrides = dict(kv.split("=", 1) for kv in args.set or [])
     for key, value in overrides.items():
@@ -31,24 +34,32 @@ def cmd_train(args):
     if "seed" in overrides:  # it seeds the weights and the data order too, not only the recipe
         raise ValueError("Set the seed with --seed N, not --set seed=....")
     out_dir = args.out or f"runs/{args.recipe}"
+    options = distribute.compile_options(args.jit_compile, args.steps_per_execution)
+    # The policy must be set before the model is built; the strategy's scope must
+    # hold the building (variables), the checkpoint restore and fit.
+    distribute.set_precision(args.mixed_precision)
     try:
-        training.train(
-            args.recipe,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            out_dir=out_dir,
-            source=args.source,
-            path=args.mnist,
-            limit=args.limit,
-            val_limit=args.val_limit,
-            seed=args.seed,
-            verbose=args.verbose,
-            checkpoint_every=args.checkpoint_every,
-            fresh=args.fresh,
-            tensorboard=args.tensorboard,
-            deterministic=args.deterministic,
-            **overrides,
-        )
+        with distribute.strategy_scope("mirrored" if args.distribute else None) as strategy:
+            if args.distribute:
+                print(f"Training on {strategy.num_replicas_in_sync} replica(s) (MirroredStrategy).")
+            training.train(
+                args.recipe,
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                out_dir=out_dir,
+                source=args.source,
+                path=args.mnist,
+                limit=args.limit,
+                val_limit=args.val_limit,
+                seed=args.seed,
+                verbose=args.verbose,
+                checkpoint_every=args.checkpoint_every,
+                fresh=args.fresh,
+                tensorboard=args.tensorboard,
+                deterministic=args.deterministic,
+                compile_options=options,
+                **overrides,
+            )
     except training.DivergenceError as e:
         print(f"zoo: error: {e}", file=sys.stderr)
         return 3
@@ -135,6 +146,30 @@ def build_parser():
         "--deterministic",
         action="store_true",
         help="enable TensorFlow op determinism, so that a seed repeats a run exactly",
+    )
+    speed = p.add_argument_group(
+        "devices and speed", "defaults: the recipe's compile options (docs/benchmarks.md)"
+    )
+    speed.add_argument(
+        "--distribute",
+        action="store_true",
+        help="train on all GPUs of this machine (or its CPU) with tf.distribute.MirroredStrategy",
+    )
+    speed.add_argument(
+        "--mixed-precision",
+        choices=["float16", "bfloat16"],
+        help="Keras policy mixed_float16 (with loss scaling) or mixed_bfloat16",
+    )
+    speed.add_argument(
+        "--jit-compile",
+        choices=list(JIT_CHOICES),
+        help="compile the training step with XLA: true, false, or auto (XLA on GPUs only)",
+    )
+    speed.add_argument(
+        "--steps-per-execution",
+        type=int,
+        metavar="N",
+        help="run N training steps per call into TensorFlow (fewer Python round trips)",
     )
     p.set_defaults(func=cmd_train)
 

@@ -227,8 +227,71 @@ def compile_options(jit_compile=None, steps_per_execution=None):
     return options
 
 
+def _refuse(option, why):
+    raise ValueError(f"{option} cannot be used with more than one replica: {why}.")
+
+
+def resolve_compile_options(defaults=None, requested=None):
+    """The compile options to apply: a recipe's defaults, overridden by ``requested``.
+
+    The recipes' defaults (``Recipe.compile_options``) are speed settings
+    measured on one device. Under a ``tf.distribute`` strategy with more than
+    one replica in sync (the one in scope), two of them do not run, so a
+    default is dropped there and the same option asked for explicitly is
+    refused with the reason:
+
+    * ``steps_per_execution > 1``: Keras 3's multi-step loop fails under
+      ``MirroredStrategy`` ("You must feed a value for placeholder tensor
+      'while/cond/...'", keras-team/keras#19246), for any model.
+    * ``jit_compile=True`` without a GPU: XLA cannot compile a step that reads
+      mirrored variables on several CPU devices
+      (https://www.tensorflow.org/xla/known_issues). Keras' own
+      ``"auto"`` turns XLA off under a strategy as well.
+
+    ``jit_compile=True`` defaults are also dropped when op determinism is on,
+    where Keras would only warn and turn XLA off.
+
+    Args:
+        defaults: A recipe's ``compile_options`` (a mapping; may be empty).
+        requested: Options asked for, e.g. from :func:`compile_options`.
+
+    Returns:
+        A dict of ``keras.Model.compile`` options for :func:`apply_compile_options`.
+
+    Raises:
+        ValueError: for an explicit option that cannot run under the strategy in scope.
+    """
+    requested = dict(requested or {})
+    options = {**(defaults or {}), **requested}
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    if replicas > 1 and options.get("steps_per_execution", 1) > 1:
+        if "steps_per_execution" in requested:
+            _refuse(
+                f"--steps-per-execution {options['steps_per_execution']}",
+                "Keras' multi-step loop fails under MirroredStrategy (keras-team/keras#19246); "
+                "leave it at 1 with --distribute",
+            )
+        options.pop("steps_per_execution")
+    if replicas > 1 and options.get("jit_compile") is True:
+        if "jit_compile" in requested and not tf.config.list_logical_devices("GPU"):
+            _refuse(
+                "--jit-compile true",
+                "XLA cannot compile mirrored variables placed on several CPU devices; "
+                "use --jit-compile auto (or false) with --distribute on a CPU",
+            )
+        if "jit_compile" not in requested:
+            options.pop("jit_compile")
+    if options.get("jit_compile") is True and "jit_compile" not in requested:
+        # Not public in tf.config; Keras reads the same flag (model_supports_jit).
+        from tensorflow.python.framework.config import is_op_determinism_enabled
+
+        if is_op_determinism_enabled():
+            options.pop("jit_compile")
+    return options
+
+
 def apply_compile_options(model, **options):
-    """Compiles ``model`` again with its own optimizers plus ``options``.
+    """Compiles ``model`` again with its own optimizers and compile options, updated by ``options``.
 
     ``recipes.build(name, **overrides)`` takes hyperparameters only; compile
     options are not hyperparameters, so they are applied afterwards. The
@@ -249,5 +312,7 @@ def apply_compile_options(model, **options):
     if zoo_config is not None:  # GAN, LatentGAN: their optimizers and options, as given
         model.compile(**{**zoo_config, **options})
     else:  # Autoencoder, VAE: Keras' compile (it keeps a LossScaleOptimizer as it is)
-        model.compile(optimizer=model.optimizer, **options)
+        config = model.get_compile_config() or {}
+        kept = {k: config[k] for k in ("jit_compile", "steps_per_execution") if k in config}
+        model.compile(optimizer=model.optimizer, **{**kept, **options})
     return model

@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import callbacks as zoo_callbacks
-from zoo import data, recipes
+from zoo import data, distribute, recipes
 from zoo.callbacks import DivergenceError
 
 __all__ = ["DivergenceError", "build_model", "check_writable", "epoch_order", "train"]
@@ -47,7 +47,7 @@ def check_writable(out_dir):
     return out_dir
 
 
-def build_model(recipe, seed=0, **overrides):
+def build_model(recipe, seed=0, compile_options=None, **overrides):
     """Builds a recipe's model with initial weights that depend on ``seed`` only.
 
     Keras initialisers draw from the global RNG, so this seeds it first
@@ -61,7 +61,7 @@ def build_model(recipe, seed=0, **overrides):
         True
     """
     keras.utils.set_random_seed(seed)
-    return recipes.build(recipe, seed=seed, **overrides)
+    return recipes.build(recipe, compile_options=compile_options, seed=seed, **overrides)
 
 
 def epoch_order(n, seed, epoch):
@@ -93,6 +93,24 @@ def _positive(name, value):
     return int(value)
 
 
+def _whole_executions(model, steps):
+    """Lowers ``model.steps_per_execution`` to the largest divisor of ``steps`` not above it.
+
+    Recompiling keeps the optimizers (and any state restored into them).
+
+    Keras runs ``steps_per_execution`` steps per call whatever ``steps_per_epoch``
+    says. :func:`train` feeds all epochs back to back, so a call that ran past
+    the end of an epoch would train on the next epoch's first batches inside
+    this one, and the callbacks would count its steps wrong. 469 steps (full
+    MNIST, batch 128) and 16 give 7.
+    """
+    spe = model.steps_per_execution
+    whole = max(d for d in range(1, spe + 1) if steps % d == 0)
+    if whole != spe:
+        distribute.apply_compile_options(model, steps_per_execution=whole)
+    return whole
+
+
 def _clear(out_dir):
     """Removes what a run of zoo leaves in ``out_dir`` that would be taken up again."""
     for name in (CHECKPOINTS, TENSORBOARD):
@@ -118,6 +136,7 @@ def train(
     fresh=False,
     tensorboard=False,
     deterministic=False,
+    compile_options=None,
     **overrides,
 ):
     """Trains a recipe on MNIST and writes its artefacts to ``out_dir``; resumes a killed run.
@@ -155,6 +174,12 @@ def train(
         tensorboard: Write TensorBoard logs to ``out_dir/tensorboard``.
         deterministic: Call ``tf.config.experimental.enable_op_determinism()``
             (process-wide, and cannot be undone) so that runs repeat exactly.
+            Keras runs without XLA then.
+        compile_options: ``jit_compile`` / ``steps_per_execution`` overriding
+            the recipe's (:func:`zoo.distribute.compile_options` parses the
+            command line's strings). To train on several devices or in mixed
+            precision, call this inside :func:`zoo.distribute.strategy_scope`
+            and after :func:`zoo.distribute.set_precision`.
         **overrides: Recipe hyperparameter overrides.
 
     Returns:
@@ -216,7 +241,7 @@ def train(
     test_images, _ = data.load_mnist_arrays("test", source=source, path=path, limit=32)
     steps = math.ceil(len(images) / batch_size)
 
-    model = build_model(spec.name, seed=seed, **overrides)
+    model = build_model(spec.name, seed=seed, compile_options=compile_options, **overrides)
     run = {
         "recipe": spec.name,
         "batch_size": batch_size,
@@ -229,6 +254,8 @@ def train(
         os.path.join(out_dir, CHECKPOINTS), every=checkpoint_every, run=run
     )
     resumed = checkpoint.restore(model)
+    # Whole executions in the epochs and in what is left of a resumed one.
+    _whole_executions(model, math.gcd(steps, checkpoint.batch))
     if resumed:
         print(
             f"Resuming {spec.name} from {checkpoint.directory} at step {checkpoint.step} "
@@ -287,6 +314,10 @@ def train(
                 "seconds": round(seconds, 1),
                 "keras": keras.__version__,
                 "overrides": overrides,
+                "jit_compile": bool(model.jit_compile),
+                "steps_per_execution": model.steps_per_execution,
+                "dtype_policy": model.dtype_policy.name,
+                "replicas": model.distribute_strategy.num_replicas_in_sync,
             },
             f,
             indent=1,

@@ -8,112 +8,21 @@ sigmoid outputs, (-1, 1) for tanh outputs, as article 001 and 004 use).
 """
 
 import copy
-import math
 
 import keras
 import tensorflow as tf
 
 from zoo.distribute import global_batch_mean, global_means, keras_logs
+from zoo.models.inputs import check_not_empty, checked_input, images_from, prepare_images
+
+__all__ = ["ZooModel", "f32", "prepare_images", "register"]
 
 register = keras.saving.register_keras_serializable(package="zoo")
-
-# Floats a hair outside [0, 1] come from resizing or JPEG round-trips; more is a bug.
-_RANGE_TOLERANCE = 1e-3
 
 
 def f32(t):
     """Casts network outputs to float32 (they are float16 under mixed precision)."""
     return tf.cast(t, "float32")
-
-
-def prepare_images(x, image_shape):
-    """Validates a batch of images and returns float32 in [0, 1] of ``image_shape``.
-
-    Args:
-        x: ``uint8`` images in [0, 255] (raw ``keras.datasets.mnist`` arrays
-            work as they are) or floating images in [0, 1].
-        image_shape: The model's image shape, without the batch axis.
-
-    Returns:
-        A float32 tensor of shape ``(batch,) + image_shape`` in [0, 1].
-
-    Raises:
-        TypeError: for integer dtypes other than ``uint8``, and non-numeric input.
-        ValueError: for a shape that does not hold ``image_shape`` images.
-        tf.errors.InvalidArgumentError: at run time, for floats outside [0, 1]
-            or NaN/Inf values.
-    """
-    x = tf.convert_to_tensor(x)
-    trailing = tuple(x.shape[1:])
-    accepted = {tuple(image_shape), (math.prod(image_shape),)}
-    if image_shape[-1] == 1:
-        accepted.add(tuple(image_shape[:-1]))
-    if x.shape.rank is None or trailing not in accepted:
-        raise ValueError(
-            f"Expected a batch of images shaped (N, {', '.join(map(str, image_shape))}), "
-            f"or one of {sorted(accepted, key=len)} after the batch axis; got shape "
-            f"{tuple(x.shape)}. Add the batch axis for a single image (x[None]) and "
-            "check that the images are 28x28 grayscale."
-        )
-    if x.dtype == tf.uint8:
-        x = tf.cast(x, "float32") / 255.0
-    elif x.dtype.is_floating:
-        x = tf.cast(x, "float32")
-        # Both checks gate `x` itself, so that everything computed from the images
-        # (the optimizer update in a train_step included) waits for them: a refused
-        # batch changes no weight. Unused assert ops would run in parallel with it.
-        x = tf.debugging.assert_all_finite(x, "Images contain NaN or Inf; clean the data first.")
-        lo, hi = tf.reduce_min(x), tf.reduce_max(x)
-        in_range = tf.debugging.Assert(
-            tf.logical_and(lo >= -_RANGE_TOLERANCE, hi <= 1.0 + _RANGE_TOLERANCE),
-            [
-                "zoo models take float images in [0, 1] (or uint8 in [0, 255]); got values in",
-                lo,
-                hi,
-                ". Divide raw pixels by 255, or load data with value_range=(0, 1).",
-            ],
-        )
-        with tf.control_dependencies([in_range]):
-            x = tf.identity(x)
-    else:
-        raise TypeError(
-            f"Images must be uint8 in [0, 255] or float in [0, 1]; got dtype {x.dtype.name}. "
-            "Convert with x.astype('uint8') for raw pixels or x / 255.0 for floats."
-        )
-    return tf.reshape(x, (-1,) + tuple(image_shape))
-
-
-def images_from(data):
-    """Takes the images out of what ``fit``/``evaluate`` pass to a step."""
-    x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-    return x
-
-
-def check_not_empty(x, what):
-    """Refuses input with no examples, or no batch axis, before ``fit``/``evaluate`` start.
-
-    Keras itself only warns ("Your input ran out of data") and trains on
-    nothing for empty input, and fails with an IndexError for a scalar.
-    Datasets of unknown size (after ``filter``) cannot be checked up front.
-    """
-    if isinstance(x, tf.data.Dataset):
-        if int(x.cardinality()) == 0:
-            raise ValueError(
-                f"{what} got an empty tf.data.Dataset (no batches); check its source and any "
-                "take/skip/filter/batch(drop_remainder=True) that could leave nothing."
-            )
-        return
-    shape = getattr(x, "shape", None)
-    if shape is not None and len(shape) == 0:
-        raise ValueError(
-            f"{what} got a scalar; expected a batch of images shaped (N, 28, 28, 1), "
-            "(N, 28, 28) or (N, 784)."
-        )
-    if shape is not None and shape[0] == 0:
-        raise ValueError(
-            f"{what} got no images: the input has shape {tuple(shape)}, with 0 examples. "
-            "Check the slicing, filtering or --limit that produced it."
-        )
 
 
 class ZooModel(keras.Model):
@@ -147,6 +56,10 @@ class ZooModel(keras.Model):
         if validation is not None:
             check_not_empty(images_from(validation), "fit's validation_data")
         if self.compiled:
+            if self.jit_compile:
+                x = checked_input(x)
+                if validation is not None:
+                    kwargs["validation_data"] = self._checked(validation)
             # Keras builds only ``self.optimizer`` before tracing; the GANs' optimizers
             # would create their variables inside the first step, in replica context,
             # which MirroredStrategy cannot do ("You must feed a value for placeholder").
@@ -156,7 +69,26 @@ class ZooModel(keras.Model):
 
     def evaluate(self, x=None, *args, **kwargs):
         check_not_empty(x, "evaluate")
+        if self.compiled and self.jit_compile:
+            x = checked_input(x)
         return super().evaluate(x, *args, **kwargs)
+
+    def train_on_batch(self, x=None, *args, **kwargs):
+        if self.compiled and self.jit_compile:
+            x = checked_input(x)
+        return super().train_on_batch(x, *args, **kwargs)
+
+    def test_on_batch(self, x=None, *args, **kwargs):
+        if self.compiled and self.jit_compile:
+            x = checked_input(x)
+        return super().test_on_batch(x, *args, **kwargs)
+
+    @staticmethod
+    def _checked(validation):
+        """``validation_data`` with its images wrapped by :func:`checked_input` (XLA)."""
+        if isinstance(validation, tuple | list):
+            return (checked_input(validation[0]), *validation[1:])
+        return checked_input(validation)
 
     @property
     def metrics(self):

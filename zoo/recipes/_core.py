@@ -9,6 +9,8 @@ import difflib
 import types
 from collections.abc import Callable, Mapping
 
+from zoo import distribute
+
 #: Allowed values of :attr:`Defect.topic`, in the order the docs list them.
 TOPICS = ("imports", "shapes", "losses", "training loop", "formulas", "facts", "api")
 
@@ -22,6 +24,9 @@ FAMILIES = {
 }
 
 SAMPLE_KINDS = ("samples", "reconstructions")
+
+#: ``keras.Model.compile`` options a recipe may set: how steps run, not what is learned.
+COMPILE_OPTIONS = ("jit_compile", "steps_per_execution")
 
 # The five seeds carry no title line; each title restates the article's own
 # sentence of purpose ("本文将...") so that the docs can name them.
@@ -88,6 +93,12 @@ class Recipe:
             and returns.
         budget: Training budget of the benchmark, ``dict(epochs=..., batch_size=...)``.
         choices: Readings chosen where the article is ambiguous or silent.
+        compile_options: Speed settings applied by :func:`build` (keys of
+            :data:`COMPILE_OPTIONS`), chosen by measurement (``make bench``,
+            ``docs/benchmarks.md``); they change how fast steps run, not what
+            a step computes. Under more than one replica, settings Keras
+            cannot run there are dropped
+            (:func:`zoo.distribute.resolve_compile_options`).
     """
 
     name: str
@@ -102,6 +113,7 @@ class Recipe:
     value_range: str
     budget: Mapping
     choices: tuple = ()
+    compile_options: Mapping = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         _nonempty(self, "name", "title", "summary", "value_range")
@@ -119,10 +131,18 @@ class Recipe:
             raise ValueError(f"Recipe {self.name!r} needs a non-empty tuple of Defect.")
         if set(self.budget) != {"epochs", "batch_size"}:
             raise ValueError("budget must be dict(epochs=..., batch_size=...).")
+        unknown = sorted(set(self.compile_options) - set(COMPILE_OPTIONS))
+        if unknown:
+            raise ValueError(
+                f"compile_options may set {COMPILE_OPTIONS} only; got {unknown}. "
+                "Hyperparameters belong in `hyperparameters`."
+            )
         # Read-only views: a frozen dataclass should not have mutable insides.
         hyperparameters = types.MappingProxyType(dict(self.hyperparameters))
         object.__setattr__(self, "hyperparameters", hyperparameters)
         object.__setattr__(self, "budget", types.MappingProxyType(dict(self.budget)))
+        options = types.MappingProxyType(dict(self.compile_options))
+        object.__setattr__(self, "compile_options", options)
         object.__setattr__(self, "defects", tuple(self.defects))
         object.__setattr__(self, "choices", tuple(self.choices))
 
@@ -188,24 +208,32 @@ def get(name):
         ) from None
 
 
-def build(name, **overrides):
+def build(name, compile_options=None, **overrides):
     """Builds and compiles the model of recipe ``name``.
 
     Args:
         name: A recipe name, see :func:`names`.
+        compile_options: ``keras.Model.compile`` options (``jit_compile``,
+            ``steps_per_execution``) that override the recipe's
+            :attr:`Recipe.compile_options`.
         **overrides: Hyperparameters to change, e.g. ``beta=4.0``.
 
     Returns:
         A compiled ``keras.Model`` of the recipe's family, ready for ``fit``.
+        Built inside a ``tf.distribute`` strategy's scope, it belongs to that
+        strategy.
 
     Raises:
         KeyError: for an unknown recipe name.
         TypeError: for an override that is not one of the recipe's hyperparameters.
+        ValueError: for compile options that cannot run under the strategy in scope.
 
     Example:
         >>> vae = build("a004.beta_vae", beta=4.0)
         >>> vae.beta
         4.0
+        >>> build("a000.gan", compile_options={"steps_per_execution": 1}).steps_per_execution
+        1
     """
     recipe = get(name)
     unknown = sorted(set(overrides) - set(recipe.hyperparameters))
@@ -214,7 +242,9 @@ def build(name, **overrides):
             f"Recipe {name!r} has no hyperparameter(s) {', '.join(map(repr, unknown))}; "
             f"its hyperparameters are: {', '.join(recipe.hyperparameters)}."
         )
-    return recipe.build_fn(**{**recipe.hyperparameters, **overrides})
+    options = distribute.resolve_compile_options(recipe.compile_options, compile_options)
+    model = recipe.build_fn(**{**recipe.hyperparameters, **overrides})
+    return distribute.apply_compile_options(model, **options)
 
 
 def by_article():

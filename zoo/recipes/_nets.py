@@ -11,6 +11,16 @@ from keras import layers
 
 from zoo.networks import IMAGE_SHAPE
 
+# Speed settings (Recipe.compile_options), from `make bench` on the 2-core CPU
+# (docs/benchmarks.md). Sixteen steps per execution remove Keras' per-step Python
+# cost, which is what kept `fit` under the hand-written loop on the cheap steps.
+#: Dense GANs and autoencoders: XLA made them 1.1-1.4x faster on CPU.
+XLA_MULTI_STEP = dict(jit_compile=True, steps_per_execution=16)
+#: VAEs: XLA made them slower on CPU; Keras' "auto" keeps XLA for GPUs.
+MULTI_STEP = dict(steps_per_execution=16)
+#: The contractive penalty's batch Jacobian: XLA did not finish compiling in 20 minutes.
+NO_XLA_MULTI_STEP = dict(jit_compile=False, steps_per_execution=16)
+
 
 def adam(learning_rate, beta_1=0.9):
     """A fresh Adam optimizer (each network needs its own instance and state).

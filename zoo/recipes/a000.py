@@ -9,7 +9,7 @@ Here both become ``fit``-driven zoo models with the same layers and optimizer.
 from zoo import networks
 from zoo.models import GAN, Autoencoder
 from zoo.recipes._core import Defect, Recipe, register
-from zoo.recipes._nets import adam
+from zoo.recipes._nets import XLA_MULTI_STEP, adam
 
 ARTICLE = "000"
 
@@ -266,6 +266,7 @@ register(
         ),
         defects=GAN_DEFECTS,
         build_fn=build_gan,
+        compile_options=XLA_MULTI_STEP,
         sample_kind="samples",
         value_range="Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1].",
         budget=dict(epochs=30, batch_size=128),
@@ -301,6 +302,7 @@ register(
         ),
         defects=AE_DEFECTS,
         build_fn=build_ae,
+        compile_options=XLA_MULTI_STEP,
         sample_kind="reconstructions",
         value_range="Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1].",
         budget=dict(epochs=10, batch_size=128),

@@ -11,7 +11,7 @@ latent, reconstruction + 0.001 * KL) with the shapes fixed for 28x28x1 MNIST.
 from zoo import networks
 from zoo.models import GAN, VAE
 from zoo.recipes._core import Defect, Recipe, register
-from zoo.recipes._nets import adam
+from zoo.recipes._nets import MULTI_STEP, adam
 
 ARTICLE = "001"
 
@@ -377,6 +377,7 @@ register(
         ),
         defects=VAE_DEFECTS,
         build_fn=build_vae,
+        compile_options=MULTI_STEP,
         sample_kind="samples",
         value_range=(
             "Networks in [-1, 1] (tanh output); the model takes uint8 or [0, 1] and returns [0, 1]."

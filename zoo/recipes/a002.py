@@ -9,7 +9,7 @@ and leaves the training loops empty. The recipe is that GAN, trained.
 from zoo import networks
 from zoo.models import GAN
 from zoo.recipes._core import Defect, Recipe, register
-from zoo.recipes._nets import adam, bottleneck_generator
+from zoo.recipes._nets import XLA_MULTI_STEP, adam, bottleneck_generator
 
 ARTICLE = "002"
 
@@ -161,6 +161,7 @@ register(
         ),
         defects=DEFECTS,
         build_fn=build_aegan,
+        compile_options=XLA_MULTI_STEP,
         sample_kind="samples",
         value_range="Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1].",
         budget=dict(epochs=30, batch_size=128),

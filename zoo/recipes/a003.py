@@ -11,7 +11,7 @@ the article's MLPs generate and judge 32-d codes, the CAE's decoder draws them.
 from zoo import networks
 from zoo.models import Autoencoder, ContractiveAutoencoder, LatentGAN
 from zoo.recipes._core import Defect, Recipe, register
-from zoo.recipes._nets import adam
+from zoo.recipes._nets import NO_XLA_MULTI_STEP, XLA_MULTI_STEP, adam
 
 ARTICLE = "003"
 
@@ -264,6 +264,7 @@ register(
         hyperparameters=dict(CAE_HP, contractive_weight=LAMBDA, seed=0),
         defects=CAE_DEFECTS,
         build_fn=build_cae,
+        compile_options=NO_XLA_MULTI_STEP,
         sample_kind="reconstructions",
         value_range="Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1].",
         budget=dict(epochs=10, batch_size=64),
@@ -290,6 +291,7 @@ register(
         hyperparameters=dict(CAE_HP, contractive_weight=0.0, seed=0),
         defects=CAE_DEFECTS,
         build_fn=build_cae,
+        compile_options=XLA_MULTI_STEP,
         sample_kind="reconstructions",
         value_range="Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1].",
         budget=dict(epochs=10, batch_size=64),
@@ -328,6 +330,7 @@ register(
         ),
         defects=LATENT_GAN_DEFECTS,
         build_fn=build_latent_gan,
+        compile_options=NO_XLA_MULTI_STEP,
         sample_kind="samples",
         value_range=(
             "The GAN works on 32-d non-negative codes; the CAE's networks in [0, 1]. Takes uint8 "

@@ -11,7 +11,7 @@ for 28x28x1.
 from zoo import networks
 from zoo.models import GAN, VAE
 from zoo.recipes._core import Defect, Recipe, register
-from zoo.recipes._nets import adam
+from zoo.recipes._nets import MULTI_STEP, XLA_MULTI_STEP, adam
 
 ARTICLE = "004"
 
@@ -278,6 +278,7 @@ register(
         ),
         defects=GAN_DEFECTS,
         build_fn=build_gan,
+        compile_options=XLA_MULTI_STEP,
         sample_kind="samples",
         value_range=(
             "Networks in [-1, 1] (the article's tanh output); the model takes uint8 or [0, 1], "
@@ -320,6 +321,7 @@ register(
         ),
         defects=VAE_DEFECTS,
         build_fn=build_beta_vae,
+        compile_options=MULTI_STEP,
         sample_kind="samples",
         value_range="Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1].",
         budget=dict(epochs=20, batch_size=128),

@@ -152,6 +152,13 @@ def render_article(article_id, out_dir=DEFAULT_OUT_DIR):
                 [[f"`{k}`", f"`{_format_value(v)}`"] for k, v in r.hyperparameters.items()],
             ),
         ]
+        if r.compile_options:
+            options = ", ".join(f"`{k}={v!r}`" for k, v in r.compile_options.items())
+            out.append(
+                f"*Speed.* Compiled with {options}, measured faster on CPU "
+                "(`docs/benchmarks.md`); `compile_options={...}` or `python -m zoo train "
+                "--jit-compile ... --steps-per-execution N` override them."
+            )
         if r.choices:
             out += [
                 "*Readings chosen where the article is ambiguous or silent:*",

@@ -10,7 +10,7 @@ a VAE's negative ELBO should fall; a contractive encoder should be flatter.
 import numpy as np
 import tensorflow as tf
 
-from zoo.models.base import prepare_images
+from zoo.models.inputs import prepare_images
 
 
 def as_unit_images(x):

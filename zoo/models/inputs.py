@@ -1,0 +1,222 @@
+"""The input contract of every zoo model, and its checks.
+
+Images go in as ``uint8`` in [0, 255] or floats in [0, 1], shaped
+``(N, 28, 28)``, ``(N, 28, 28, 1)`` or ``(N, 784)``. Shapes and dtypes are
+checked when a step is traced; float values (NaN, range) when it runs, inside
+the step (:func:`prepare_images`).
+
+XLA drops assert ops ("Ignoring Assert operator"), so a step compiled with
+``jit_compile=True`` would let NaN or [0, 255] floats through. For such models
+``fit`` and ``evaluate`` move the value checks out of the step and into the
+input (:func:`checked_input`): arrays are checked once up front, datasets and
+generators batch by batch before the batch reaches the step. Either way a
+refused batch changes no weight.
+"""
+
+import math
+import types
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+# Floats a hair outside [0, 1] come from resizing or JPEG round-trips; more is a bug.
+_RANGE_TOLERANCE = 1e-3
+_NAN_MESSAGE = "Images contain NaN or Inf; clean the data first."
+_RANGE_FIX = ". Divide raw pixels by 255, or load data with value_range=(0, 1)."
+_RANGE_INTRO = "zoo models take float images in [0, 1] (or uint8 in [0, 255]); got values in"
+
+
+def _in_range(lo, hi):
+    return (lo >= -_RANGE_TOLERANCE) & (hi <= 1.0 + _RANGE_TOLERANCE)
+
+
+def assert_valid_floats(x):
+    """``x`` (float32) gated by NaN/Inf and [0, 1] checks that run as ops.
+
+    Both checks gate ``x`` itself, so that everything computed from the images
+    (the optimizer update of a train step included) waits for them: a refused
+    batch changes no weight. Unused assert ops would run in parallel with it.
+    """
+    x = tf.debugging.assert_all_finite(x, _NAN_MESSAGE)
+    lo, hi = tf.reduce_min(x), tf.reduce_max(x)
+    in_range = tf.debugging.Assert(_in_range(lo, hi), [_RANGE_INTRO, lo, hi, _RANGE_FIX])
+    with tf.control_dependencies([in_range]):
+        return tf.identity(x)
+
+
+def prepare_images(x, image_shape):
+    """Validates a batch of images and returns float32 in [0, 1] of ``image_shape``.
+
+    Args:
+        x: ``uint8`` images in [0, 255] (raw ``keras.datasets.mnist`` arrays
+            work as they are) or floating images in [0, 1].
+        image_shape: The model's image shape, without the batch axis.
+
+    Returns:
+        A float32 tensor of shape ``(batch,) + image_shape`` in [0, 1].
+
+    Raises:
+        TypeError: for integer dtypes other than ``uint8``, and non-numeric input.
+        ValueError: for a shape that does not hold ``image_shape`` images.
+        tf.errors.InvalidArgumentError: at run time, for floats outside [0, 1]
+            or NaN/Inf values (not under XLA: see :func:`checked_input`).
+    """
+    x = tf.convert_to_tensor(x)
+    accepted = {tuple(image_shape), (math.prod(image_shape),)}
+    if image_shape[-1] == 1:
+        accepted.add(tuple(image_shape[:-1]))
+    if x.shape.rank is None or None in x.shape[1:]:
+        # fit() retraces with relaxed shapes (unknown rank, or dims) once it has seen
+        # inputs of several shapes (28x28 and 784, say): each was checked statically
+        # when first traced; here the number of pixels per image is checked at run time.
+        pixels = tf.reduce_prod(tf.shape(x)[1:])
+        valid = tf.debugging.Assert(
+            tf.equal(pixels, math.prod(image_shape)),
+            [f"Expected {image_shape} images (or 28x28, or 784 pixels); got shape", tf.shape(x)],
+        )
+        with tf.control_dependencies([valid]):
+            x = tf.identity(x)
+    elif tuple(x.shape[1:]) not in accepted:
+        raise ValueError(
+            f"Expected a batch of images shaped (N, {', '.join(map(str, image_shape))}), "
+            f"or one of {sorted(accepted, key=len)} after the batch axis; got shape "
+            f"{tuple(x.shape)}. Add the batch axis for a single image (x[None]) and "
+            "check that the images are 28x28 grayscale."
+        )
+    if x.dtype == tf.uint8:
+        x = tf.cast(x, "float32") / 255.0
+    elif x.dtype.is_floating:
+        x = assert_valid_floats(tf.cast(x, "float32"))
+    else:
+        raise TypeError(
+            f"Images must be uint8 in [0, 255] or float in [0, 1]; got dtype {x.dtype.name}. "
+            "Convert with x.astype('uint8') for raw pixels or x / 255.0 for floats."
+        )
+    return tf.reshape(x, (-1,) + tuple(image_shape))
+
+
+def check_array(x):
+    """Checks the values of an array of float images now, in NumPy.
+
+    Args:
+        x: A NumPy array or tensor of images; non-float arrays pass unchecked
+            (their dtype and shape are checked when the step is traced).
+
+    Returns:
+        ``x``, unchanged.
+
+    Raises:
+        ValueError: for NaN/Inf or values outside [0, 1], with the fix.
+    """
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or not tf.as_dtype(dtype).is_floating or np.size(x) == 0:
+        return x
+    values = np.asarray(x)
+    if not np.isfinite(values).all():
+        raise ValueError(_NAN_MESSAGE)
+    lo, hi = float(values.min()), float(values.max())
+    if not _in_range(lo, hi):
+        raise ValueError(f"{_RANGE_INTRO} [{lo:g}, {hi:g}]{_RANGE_FIX}")
+    return x
+
+
+def _check_batch(batch):
+    """Checks the images of one batch: a bare array or the first item of (x, y[, w])."""
+    check_array(batch[0] if isinstance(batch, tuple | list) else batch)
+    return batch
+
+
+class _CheckedPyDataset(keras.utils.PyDataset):
+    """A ``PyDataset`` whose batches are checked by :func:`check_array` as they are read."""
+
+    def __init__(self, inner):
+        super().__init__(
+            workers=inner.workers,
+            use_multiprocessing=inner.use_multiprocessing,
+            max_queue_size=inner.max_queue_size,
+        )
+        self.inner = inner
+
+    @property
+    def num_batches(self):
+        return self.inner.num_batches
+
+    def __getitem__(self, index):
+        return _check_batch(self.inner[index])
+
+    def on_epoch_begin(self):
+        self.inner.on_epoch_begin()
+
+    def on_epoch_end(self):
+        self.inner.on_epoch_end()
+
+
+def checked_input(x):
+    """``x`` as ``fit``/``evaluate`` take it, with the float-image checks outside the step.
+
+    For models compiled with ``jit_compile=True``, whose compiled step drops
+    the checks of :func:`prepare_images`.
+
+    Args:
+        x: Images in any form ``fit`` takes: an array, a ``tf.data.Dataset``
+            (of images or ``(images, ...)`` tuples), a Python generator or a
+            ``keras.utils.PyDataset``; ``None`` passes.
+
+    Returns:
+        Arrays and uint8 data unchanged (float arrays checked now); float
+        datasets, generators and ``PyDataset`` objects wrapped so that each
+        batch is checked before it reaches the step.
+
+    Raises:
+        ValueError: for a float array with NaN/Inf or values outside [0, 1].
+    """
+    if isinstance(x, tf.data.Dataset):
+        spec = x.element_spec
+        first = spec[0] if isinstance(spec, tuple) else spec
+        if not isinstance(first, tf.TensorSpec) or not first.dtype.is_floating:
+            return x
+        parallel = dict(num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        if isinstance(spec, tuple):
+            return x.map(lambda images, *rest: (assert_valid_floats(images), *rest), **parallel)
+        return x.map(assert_valid_floats, **parallel)
+    if isinstance(x, keras.utils.PyDataset):
+        return _CheckedPyDataset(x)
+    if isinstance(x, types.GeneratorType):
+        return (_check_batch(batch) for batch in x)
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return check_array(x)
+    return x
+
+
+def images_from(data):
+    """Takes the images out of what ``fit``/``evaluate`` pass to a step."""
+    x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+    return x
+
+
+def check_not_empty(x, what):
+    """Refuses input with no examples, or no batch axis, before ``fit``/``evaluate`` start.
+
+    Keras itself only warns ("Your input ran out of data") and trains on
+    nothing for empty input, and fails with an IndexError for a scalar.
+    Datasets of unknown size (after ``filter``) cannot be checked up front.
+    """
+    if isinstance(x, tf.data.Dataset):
+        if int(x.cardinality()) == 0:
+            raise ValueError(
+                f"{what} got an empty tf.data.Dataset (no batches); check its source and any "
+                "take/skip/filter/batch(drop_remainder=True) that could leave nothing."
+            )
+        return
+    shape = getattr(x, "shape", None)
+    if shape is not None and len(shape) == 0:
+        raise ValueError(
+            f"{what} got a scalar; expected a batch of images shaped (N, 28, 28, 1), "
+            "(N, 28, 28) or (N, 784)."
+        )
+    if shape is not None and shape[0] == 0:
+        raise ValueError(
+            f"{what} got no images: the input has shape {tuple(shape)}, with 0 examples. "
+            "Check the slicing, filtering or --limit that produced it."
+        )
