@@ -12,7 +12,12 @@ subprocess per configuration, so that peaks do not accumulate.
 
 Configurations (batch size = the recipe's budget):
 
-* ``fit``: ``model.fit`` on a cached, prefetched ``tf.data`` of MNIST (uint8);
+* ``fit recipe``: ``model.fit`` with the recipe's own compile options
+  (``Recipe.compile_options``: XLA where it was faster, 16 steps per
+  execution), what ``recipes.build`` and ``python -m zoo train`` use;
+* ``loop recipe``: the hand loop with the recipe's XLA setting;
+* ``fit``: ``model.fit`` on a cached, prefetched ``tf.data`` of MNIST (uint8),
+  no XLA, one step per execution;
 * ``loop``: :mod:`hand_loops` (the same math with :mod:`zoo.losses`) on the same data;
 * ``fit xla``, ``loop xla``: the same with ``jit_compile=True``;
 * ``fit spe=4/16``: ``steps_per_execution`` 4 and 16;
@@ -25,6 +30,7 @@ Example:
     TF_CPP_MIN_LOG_LEVEL=3 python bench/bench_fit.py             # all recipes
     TF_CPP_MIN_LOG_LEVEL=3 python bench/bench_fit.py --recipes a000.gan --runs 5
     TF_CPP_MIN_LOG_LEVEL=3 python bench/bench_fit.py --profile a004.beta_vae
+    TF_CPP_MIN_LOG_LEVEL=3 python bench/bench_fit.py --pipeline   # the input pipeline alone
 """
 
 import argparse
@@ -89,6 +95,8 @@ def _recompile(model, **options):
 
 
 ALL_NAMES = (
+    "fit recipe",
+    "loop recipe",
     "fit",
     "loop",
     "fit xla",
@@ -116,11 +124,17 @@ def _configs(recipe, names):
     import hand_loops
     import keras
 
+    from zoo import recipes
+
+    defaults = dict(recipes.get(recipe).compile_options)
     models, batch, data = _setup(recipe, len(names))
     runs = {}
     for name, model in zip(names, models, strict=True):
         spe = int(name.split("=")[1]) if "spe=" in name else 1
         jit = "xla" in name
+        if "recipe" in name:  # the model as recipes.build compiled it
+            spe = defaults.get("steps_per_execution", 1)
+            jit = defaults.get("jit_compile") is True
         if name.startswith("loop"):
             graph = "graph" in name
             step = hand_loops.make_step(model, jit_compile=jit, in_graph_iterator=graph)
@@ -135,7 +149,8 @@ def _configs(recipe, names):
                 return clock.done(steps)
 
         else:
-            _recompile(model, jit_compile=jit, steps_per_execution=spe)
+            if "recipe" not in name:
+                _recompile(model, jit_compile=jit, steps_per_execution=spe)
             ds = data[{"fit synth": "synth", "fit f32": "f32"}.get(name, "real")]
 
             def run(steps, model=model, ds=ds, spe=spe):
@@ -217,14 +232,22 @@ def worker(recipe, runs, target, names=None):
             return None
         return statistics.median(ips(r[a], clock) / ips(r[b], clock) for r in rounds)
 
+    from zoo import recipes
+
     result = {
         "recipe": recipe,
+        "compile_options": dict(recipes.get(recipe).compile_options),
         "batch": batch,
         "steps": steps,
         "runs": runs,
         "failed": FAILED,
         "images_per_s": {n: statistics.median(ips(r[n]) for r in rounds) for n in configs},
         "ratios": {
+            "recipe fit/loop": median_ratio("fit recipe", "loop recipe")
+            or median_ratio("fit", "loop"),
+            "recipe fit/loop cpu": median_ratio("fit recipe", "loop recipe", "steady_cpu_s")
+            or median_ratio("fit", "loop", "steady_cpu_s"),
+            "recipe fit/fit": median_ratio("fit recipe", "fit"),
             "fit/loop": median_ratio("fit", "loop"),
             "fit/loop cpu": median_ratio("fit", "loop", "steady_cpu_s"),
             "fit/loop graph": median_ratio("fit", "loop graph"),
@@ -239,6 +262,8 @@ def worker(recipe, runs, target, names=None):
         },
         # The same ratios in process CPU time: what each configuration costs, whatever the load.
         "ratios_cpu": {
+            "recipe fit/loop": median_ratio("fit recipe", "loop recipe", "steady_cpu_s"),
+            "recipe fit/fit": median_ratio("fit recipe", "fit", "steady_cpu_s"),
             "fit/loop": median_ratio("fit", "loop", "steady_cpu_s"),
             "fit/loop graph": median_ratio("fit", "loop graph", "steady_cpu_s"),
             "fit xla/loop xla": median_ratio("fit xla", "loop xla", "steady_cpu_s"),
@@ -281,6 +306,44 @@ def profile(recipe, steps=200):
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
 
+def pipeline_rate(batch, steps=2000):
+    """Images/s the input pipeline of the benchmark delivers alone, pulled as fit pulls it.
+
+    ``fit`` takes its batches inside the compiled step (``iterator.get_next``);
+    this times the same pull with nothing else in the step, over ``steps`` batches.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    with np.load(MNIST) as data:
+        x = data["x_train"]
+    real = (
+        tf.data.Dataset.from_tensor_slices(x)
+        .batch(batch, drop_remainder=True)
+        .cache()
+        .repeat()
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    iterator = iter(real)
+
+    @tf.function
+    def pull(iterator):
+        return tf.reduce_sum(tf.cast(iterator.get_next()[0, 0, 0], "int32"))
+
+    for _ in range(len(x) // batch + 1):  # warm-up: tracing, and the cache's first pass
+        pull(iterator)
+    start = time.perf_counter()
+    for _ in range(steps):
+        pull(iterator)
+    return steps * batch / (time.perf_counter() - start)
+
+
+def pipeline_table(batches=(64, 128)):
+    """Prints what the input pipeline delivers alone, per batch size."""
+    rows = [f"| {b} | {pipeline_rate(b):.0f} |" for b in batches]
+    print("| batch | pipeline alone, img/s |\n|---|---|\n" + "\n".join(rows))
+
+
 def _subprocess(args, timeout=1800):
     proc = subprocess.run(
         [sys.executable, os.path.abspath(__file__), *args],
@@ -297,19 +360,25 @@ def _subprocess(args, timeout=1800):
 
 def table(results, memory):
     """The markdown table: steady-state img/s (medians) and per-round median ratios."""
-    cols = ["fit/loop", "fit/loop cpu", "fit/loop graph", "fit/loop graph cpu"]
+    cols = ["recipe fit/loop", "recipe fit/loop cpu", "recipe fit/fit"]
+    cols += ["fit/loop", "fit/loop cpu", "fit/loop graph", "fit/loop graph cpu"]
     cols += ["fit xla/loop xla", "fit xla/fit", "loop xla/loop"]
     cols += ["spe=4", "spe=16", "synth/real", "f32/uint8"]
-    head = "| recipe | batch | steps/run | fit img/s | loop img/s | " + " | ".join(cols)
-    head += " | fit call s | peak MiB fit / loop / fit xla |\n|" + "---|" * (len(cols) + 7)
+    head = "| recipe | options | batch | steps/run | recipe fit img/s | fit img/s | loop img/s | "
+    head += " | ".join(cols)
+    head += " | fit call s | peak MiB fit / loop / fit xla |\n|" + "---|" * (len(cols) + 9)
     rows = []
     for r in results:
         ips, ratios = r["images_per_s"], r["ratios"]
         mem = memory.get(r["recipe"], {})
         peaks = " / ".join(f"{mem[k]['peak_mib']:.0f}" if k in mem else "-" for k in MEMORY_NAMES)
         cells = [f"{ratios[c]:.2f}" if ratios.get(c) is not None else "-" for c in cols]
+        options = r.get("compile_options") or {}
+        short = {"jit_compile": "xla", "steps_per_execution": "spe"}
+        options = ", ".join(f"{short[k]}={v}" for k, v in options.items()) or "Keras defaults"
         rows.append(
-            f"| {r['recipe']} | {r['batch']} | {r['steps']} | {ips.get('fit', 0):.0f} | "
+            f"| {r['recipe']} | {options} | {r['batch']} | {r['steps']} | "
+            f"{ips.get('fit recipe', ips.get('fit', 0)):.0f} | {ips.get('fit', 0):.0f} | "
             f"{ips.get('loop', 0):.0f} | " + " | ".join(cells) + f" | "
             f"{r['fit_call_overhead_s']:.2f} | {peaks} |"
         )
@@ -329,6 +398,9 @@ def main(argv=None):
     parser.add_argument("--json", help="also write the raw results here")
     parser.add_argument("--profile", metavar="RECIPE", help="cProfile fit and the loop")
     parser.add_argument(
+        "--pipeline", action="store_true", help="time the input pipeline alone, and stop"
+    )
+    parser.add_argument(
         "--configs", nargs="+", help="configurations to time (default: all), e.g. fit 'loop graph'"
     )
     parser.add_argument("--worker", metavar="RECIPE", help=argparse.SUPPRESS)
@@ -340,6 +412,8 @@ def main(argv=None):
         return memory_worker(*args.memory_worker)
     if args.profile:
         return profile(args.profile)
+    if args.pipeline:
+        return pipeline_table()
 
     started = time.time()
     results, memory = [], {}

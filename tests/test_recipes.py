@@ -107,6 +107,11 @@ def test_save_and_load_round_trip(name, tmp_path):
     loaded = keras.models.load_model(path)
     assert type(loaded) is type(model)
     np.testing.assert_allclose(_outputs(loaded, recipe), _outputs(model, recipe), atol=1e-6)
+    # The recipe's speed settings are compile options: built in, and saved with the model.
+    spe = recipe.compile_options.get("steps_per_execution", 1)
+    jit = recipe.compile_options.get("jit_compile", False)  # Keras' "auto" is False on a CPU
+    assert (model.steps_per_execution, model.jit_compile) == (spe, jit)
+    assert (loaded.steps_per_execution, loaded.jit_compile) == (spe, jit)
 
 
 def test_unknown_name_suggests_the_closest_and_lists_all():
@@ -124,6 +129,20 @@ def test_overrides_update_hyperparameters():
     )
     assert recipes.build("a003.cae", contractive_weight=0.5).contractive_weight == 0.5
     assert recipes.build("a000.gan", latent_dim=64).latent_dim == 64
+
+
+def test_compile_options_override_the_recipe_speed_settings():
+    model = recipes.build("a000.gan", compile_options={"jit_compile": False})
+    assert model.jit_compile is False and model.steps_per_execution == 16
+    model = recipes.build("a004.beta_vae", compile_options={"steps_per_execution": 2})
+    assert model.jit_compile is False and model.steps_per_execution == 2
+
+
+def test_compile_options_are_speed_settings_only():
+    recipe = recipes.get("a000.ae")
+    fields = {f: getattr(recipe, f) for f in recipe.__dataclass_fields__}
+    with pytest.raises(ValueError, match=r"compile_options may set .*got \['learning_rate'\]"):
+        recipes.Recipe(**{**fields, "compile_options": {"learning_rate": 1e-3}})
 
 
 def test_unknown_override_is_a_clear_error():
