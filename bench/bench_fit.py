@@ -64,18 +64,28 @@ def _setup(recipe, n_models):
     """Imports TF, loads MNIST, builds ``n_models`` copies of ``recipe`` (seed 0)."""
     sys.path.insert(0, HERE)
     import keras
-    import numpy as np
     import tensorflow as tf
 
     from zoo import recipes
 
-    with np.load(MNIST) as data:
-        x = data["x_train"]
     batch = recipes.get(recipe).budget["batch_size"]
     models = []
     for _ in range(n_models):
         keras.utils.set_random_seed(0)
         models.append(recipes.build(recipe))
+    x, real = _pipeline(batch)
+    synth = tf.data.Dataset.from_tensors(x[:batch]).repeat()
+    floats = real.map(lambda b: tf.cast(b, "float32") / 255.0)
+    return models, batch, {"real": real, "synth": synth, "f32": floats}
+
+
+def _pipeline(batch):
+    """MNIST's training images (uint8) and the benchmark's input pipeline over them."""
+    import numpy as np
+    import tensorflow as tf
+
+    with np.load(MNIST) as data:
+        x = data["x_train"]
     real = (
         tf.data.Dataset.from_tensor_slices(x)
         .batch(batch, drop_remainder=True)
@@ -83,9 +93,7 @@ def _setup(recipe, n_models):
         .repeat()
         .prefetch(tf.data.AUTOTUNE)
     )
-    synth = tf.data.Dataset.from_tensors(x[:batch]).repeat()
-    floats = real.map(lambda b: tf.cast(b, "float32") / 255.0)
-    return models, batch, {"real": real, "synth": synth, "f32": floats}
+    return x, real
 
 
 def _recompile(model, **options):
@@ -312,18 +320,9 @@ def pipeline_rate(batch, steps=2000):
     ``fit`` takes its batches inside the compiled step (``iterator.get_next``);
     this times the same pull with nothing else in the step, over ``steps`` batches.
     """
-    import numpy as np
     import tensorflow as tf
 
-    with np.load(MNIST) as data:
-        x = data["x_train"]
-    real = (
-        tf.data.Dataset.from_tensor_slices(x)
-        .batch(batch, drop_remainder=True)
-        .cache()
-        .repeat()
-        .prefetch(tf.data.AUTOTUNE)
-    )
+    x, real = _pipeline(batch)
     iterator = iter(real)
 
     @tf.function
