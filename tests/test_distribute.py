@@ -174,60 +174,16 @@ def test_multiworker_example_runs_on_localhost(tmp_path):
 
 # -- the subprocess -------------------------------------------------------------
 def _builders():
-    import keras
+    from helpers import tiny_ae, tiny_gan, tiny_latent_gan, tiny_vae
 
     import zoo
-    from zoo import networks as nets
-
-    def opt():
-        return keras.optimizers.Adam(1e-3)
-
-    def ae(cls=zoo.Autoencoder, **kw):
-        m = cls(
-            nets.mlp((28, 28, 1), 8, hidden=(32,), output_activation="relu", name="encoder"),
-            nets.mlp(8, (28, 28, 1), hidden=(32,), output_activation="sigmoid", name="decoder"),
-            seed=1,
-            **kw,
-        )
-        m.compile(optimizer=opt())
-        return m
-
-    def gan():
-        m = zoo.GAN(
-            nets.mlp(8, (28, 28, 1), hidden=(32,), output_activation="tanh", name="generator"),
-            nets.mlp((28, 28, 1), 1, hidden=(32,), activation="leaky_relu", name="discriminator"),
-            network_range=(-1.0, 1.0),
-            d_steps=2,
-            seed=1,
-        )
-        m.compile(d_optimizer=opt(), g_optimizer=opt())
-        return m
-
-    def latent_gan():
-        m = zoo.LatentGAN(
-            nets.mlp(4, 8, hidden=(16,), output_activation="relu", name="generator"),
-            nets.mlp(8, 1, hidden=(16,), activation="leaky_relu", name="discriminator"),
-            ae(zoo.ContractiveAutoencoder, contractive_weight=1e-2),
-            seed=1,
-        )
-        m.compile(d_optimizer=opt(), g_optimizer=opt(), ae_optimizer=opt())
-        return m
-
-    def vae():
-        m = zoo.VAE(
-            nets.gaussian_encoder(latent_dim=4, hidden=(32,)),
-            nets.mlp(4, (28, 28, 1), hidden=(32,), output_activation="sigmoid", name="decoder"),
-            seed=1,
-        )
-        m.compile(optimizer=opt())
-        return m
 
     return {
-        "gan": gan,
-        "latent_gan": latent_gan,
-        "autoencoder": ae,
-        "contractive": lambda: ae(zoo.ContractiveAutoencoder, contractive_weight=1e-2),
-        "vae": vae,
+        "gan": lambda: tiny_gan(d_steps=2),
+        "latent_gan": lambda: tiny_latent_gan(cae_seed=1),
+        "autoencoder": lambda: tiny_ae(seed=1),
+        "contractive": lambda: tiny_ae(zoo.ContractiveAutoencoder, seed=1, contractive_weight=1e-2),
+        "vae": tiny_vae,
     }
 
 

@@ -13,10 +13,9 @@ import math
 import keras
 import numpy as np
 import pytest
-from helpers import changed, check_saving, weights_of
+from helpers import changed, check_saving, tiny_gan, tiny_latent_gan, tiny_vae, weights_of
 
 import zoo
-from zoo import networks as nets
 
 
 @pytest.fixture
@@ -29,61 +28,14 @@ def policy(request):
         keras.mixed_precision.set_global_policy(previous)
 
 
-def _ae(cls=zoo.Autoencoder, **kwargs):
-    model = cls(
-        nets.mlp((28, 28, 1), 8, hidden=(32,), output_activation="relu", name="encoder"),
-        nets.mlp(8, (28, 28, 1), hidden=(32,), output_activation="sigmoid", name="decoder"),
-        **kwargs,
-    )
-    model.compile(optimizer=keras.optimizers.Adam(1e-3))
-    return model
-
-
-def _gan():
-    model = zoo.GAN(
-        nets.mlp(8, (28, 28, 1), hidden=(32,), output_activation="tanh", name="generator"),
-        nets.mlp((28, 28, 1), 1, hidden=(32,), activation="leaky_relu", name="discriminator"),
-        network_range=(-1.0, 1.0),
-        seed=1,
-    )
-    model.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
-    return model
-
-
-def _latent_gan():
-    model = zoo.LatentGAN(
-        nets.mlp(4, 8, hidden=(16,), output_activation="relu", name="generator"),
-        nets.mlp(8, 1, hidden=(16,), activation="leaky_relu", name="discriminator"),
-        _ae(zoo.ContractiveAutoencoder, contractive_weight=1e-2),
-        seed=1,
-    )
-    model.compile(
-        d_optimizer=keras.optimizers.Adam(1e-3),
-        g_optimizer=keras.optimizers.Adam(1e-3),
-        ae_optimizer=keras.optimizers.Adam(1e-3),
-    )
-    return model
-
-
-def _vae():
-    model = zoo.VAE(
-        nets.gaussian_encoder(latent_dim=4, hidden=(32,)),
-        nets.mlp(4, (28, 28, 1), hidden=(32,), output_activation="sigmoid", name="decoder"),
-        seed=1,
-    )
-    model.compile(optimizer=keras.optimizers.Adam(1e-3))
-    return model
-
-
-# family -> (builder, its optimizers, a network that must compute in the policy's dtype)
 FAMILIES = {
-    "gan": (_gan, lambda m: [m.d_optimizer, m.g_optimizer], lambda m: m.generator),
+    "gan": (tiny_gan, lambda m: [m.d_optimizer, m.g_optimizer], lambda m: m.generator),
     "latent_gan": (
-        _latent_gan,
+        tiny_latent_gan,
         lambda m: [m.d_optimizer, m.g_optimizer, m.autoencoder.optimizer],
         lambda m: m.autoencoder.encoder,
     ),
-    "vae": (_vae, lambda m: [m.optimizer], lambda m: m.decoder),
+    "vae": (tiny_vae, lambda m: [m.optimizer], lambda m: m.decoder),
 }
 
 
@@ -130,7 +82,7 @@ def test_float16_scales_losses_in_the_custom_steps(policy, family, digits, tmp_p
 
 @pytest.mark.parametrize("policy", ["mixed_float16"], indirect=True)
 def test_an_overflowing_step_is_skipped_and_halves_every_loss_scale(policy, digits):
-    model = _latent_gan()
+    model = tiny_latent_gan()
     model.build_optimizers()
     optimizers = FAMILIES["latent_gan"][1](model)
     for o in optimizers:

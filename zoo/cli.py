@@ -10,8 +10,7 @@ training run that diverges (NaN or Inf loss) exits with status 3.
 import argparse
 import sys
 
-# The same as zoo.distribute.JIT_CHOICES, kept here so that the parser needs no zoo import.
-JIT_CHOICES = ("auto", "true", "false")
+from zoo.distribute import JIT_CHOICES, PRECISIONS
 
 
 def cmd_list(args):
@@ -157,7 +156,7 @@ def build_parser():
     )
     speed.add_argument(
         "--mixed-precision",
-        choices=["float16", "bfloat16"],
+        choices=[name for name in PRECISIONS if name != "float32"],
         help="Keras policy mixed_float16 (with loss scaling) or mixed_bfloat16",
     )
     speed.add_argument(

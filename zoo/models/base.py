@@ -55,40 +55,28 @@ class ZooModel(keras.Model):
         validation = kwargs.get("validation_data")
         if validation is not None:
             check_not_empty(images_from(validation), "fit's validation_data")
+            kwargs["validation_data"] = self._xla_checked(validation)
         if self.compiled:
-            if self.jit_compile:
-                x = checked_input(x)
-                if validation is not None:
-                    kwargs["validation_data"] = self._checked(validation)
             # Keras builds only ``self.optimizer`` before tracing; the GANs' optimizers
             # would create their variables inside the first step, in replica context,
             # which MirroredStrategy cannot do ("You must feed a value for placeholder").
             with self.distribute_strategy.scope():
                 self.build_optimizers()
-        return super().fit(x, *args, **kwargs)
+        return super().fit(self._xla_checked(x), *args, **kwargs)
 
     def evaluate(self, x=None, *args, **kwargs):
         check_not_empty(x, "evaluate")
-        if self.compiled and self.jit_compile:
-            x = checked_input(x)
-        return super().evaluate(x, *args, **kwargs)
+        return super().evaluate(self._xla_checked(x), *args, **kwargs)
 
     def train_on_batch(self, x=None, *args, **kwargs):
-        if self.compiled and self.jit_compile:
-            x = checked_input(x)
-        return super().train_on_batch(x, *args, **kwargs)
+        return super().train_on_batch(self._xla_checked(x), *args, **kwargs)
 
     def test_on_batch(self, x=None, *args, **kwargs):
-        if self.compiled and self.jit_compile:
-            x = checked_input(x)
-        return super().test_on_batch(x, *args, **kwargs)
+        return super().test_on_batch(self._xla_checked(x), *args, **kwargs)
 
-    @staticmethod
-    def _checked(validation):
-        """``validation_data`` with its images wrapped by :func:`checked_input` (XLA)."""
-        if isinstance(validation, tuple | list):
-            return (checked_input(validation[0]), *validation[1:])
-        return checked_input(validation)
+    def _xla_checked(self, x):
+        """``x`` with its float-image checks moved out of an XLA step, which drops them."""
+        return checked_input(x) if self.compiled and self.jit_compile else x
 
     @property
     def metrics(self):

@@ -161,7 +161,8 @@ def checked_input(x):
     Args:
         x: Images in any form ``fit`` takes: an array, a ``tf.data.Dataset``
             (of images or ``(images, ...)`` tuples), a Python generator or a
-            ``keras.utils.PyDataset``; ``None`` passes.
+            ``keras.utils.PyDataset``, or a ``(images, labels[, weights])``
+            tuple as ``validation_data`` is; ``None`` passes.
 
     Returns:
         Arrays and uint8 data unchanged (float arrays checked now); float
@@ -171,6 +172,8 @@ def checked_input(x):
     Raises:
         ValueError: for a float array with NaN/Inf or values outside [0, 1].
     """
+    if isinstance(x, tuple | list):  # validation_data=(x_val, y_val[, weights])
+        return type(x)((checked_input(x[0]), *x[1:]))
     if isinstance(x, tf.data.Dataset):
         spec = x.element_spec
         first = spec[0] if isinstance(spec, tuple) else spec

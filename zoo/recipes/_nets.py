@@ -11,6 +11,9 @@ from keras import layers
 
 from zoo.networks import IMAGE_SHAPE
 
+#: Recipe.value_range of the models whose networks end in a sigmoid.
+SIGMOID_RANGE = "Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1]."
+
 # Speed settings (Recipe.compile_options), from `make bench` on the 2-core CPU
 # (docs/benchmarks.md). Sixteen steps per execution remove Keras' per-step Python
 # cost, which is what kept `fit` under the hand-written loop on the cheap steps.

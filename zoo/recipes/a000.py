@@ -9,7 +9,7 @@ Here both become ``fit``-driven zoo models with the same layers and optimizer.
 from zoo import networks
 from zoo.models import GAN, Autoencoder
 from zoo.recipes._core import Defect, Recipe, register
-from zoo.recipes._nets import XLA_MULTI_STEP, adam
+from zoo.recipes._nets import SIGMOID_RANGE, XLA_MULTI_STEP, adam
 
 ARTICLE = "000"
 
@@ -268,7 +268,7 @@ register(
         build_fn=build_gan,
         compile_options=XLA_MULTI_STEP,
         sample_kind="samples",
-        value_range="Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1].",
+        value_range=SIGMOID_RANGE,
         budget=dict(epochs=30, batch_size=128),
         choices=(
             "Noise size 100 (the generator's Input), batch size 128 and MNIST data: the article "
@@ -304,7 +304,7 @@ register(
         build_fn=build_ae,
         compile_options=XLA_MULTI_STEP,
         sample_kind="reconstructions",
-        value_range="Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1].",
+        value_range=SIGMOID_RANGE,
         budget=dict(epochs=10, batch_size=128),
         choices=(
             "Loss: the article's formula ||x - x_hat||^2, summed over the 784 pixels of each "

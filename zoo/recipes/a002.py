@@ -9,7 +9,7 @@ and leaves the training loops empty. The recipe is that GAN, trained.
 from zoo import networks
 from zoo.models import GAN
 from zoo.recipes._core import Defect, Recipe, register
-from zoo.recipes._nets import XLA_MULTI_STEP, adam, bottleneck_generator
+from zoo.recipes._nets import SIGMOID_RANGE, XLA_MULTI_STEP, adam, bottleneck_generator
 
 ARTICLE = "002"
 
@@ -163,7 +163,7 @@ register(
         build_fn=build_aegan,
         compile_options=XLA_MULTI_STEP,
         sample_kind="samples",
-        value_range="Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1].",
+        value_range=SIGMOID_RANGE,
         budget=dict(epochs=30, batch_size=128),
         choices=(
             "intermediate_dim = 256 (the hidden width of articles 000 and 004) and output_dim = "

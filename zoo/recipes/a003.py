@@ -11,7 +11,7 @@ the article's MLPs generate and judge 32-d codes, the CAE's decoder draws them.
 from zoo import networks
 from zoo.models import Autoencoder, ContractiveAutoencoder, LatentGAN
 from zoo.recipes._core import Defect, Recipe, register
-from zoo.recipes._nets import NO_XLA_MULTI_STEP, XLA_MULTI_STEP, adam
+from zoo.recipes._nets import NO_XLA_MULTI_STEP, SIGMOID_RANGE, XLA_MULTI_STEP, adam
 
 ARTICLE = "003"
 
@@ -266,7 +266,7 @@ register(
         build_fn=build_cae,
         compile_options=NO_XLA_MULTI_STEP,
         sample_kind="reconstructions",
-        value_range="Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1].",
+        value_range=SIGMOID_RANGE,
         budget=dict(epochs=10, batch_size=64),
         choices=(
             f"lambda = {LAMBDA:g}, relative to the per-pixel mean squared error (784 times that "
@@ -293,7 +293,7 @@ register(
         build_fn=build_cae,
         compile_options=XLA_MULTI_STEP,
         sample_kind="reconstructions",
-        value_range="Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1].",
+        value_range=SIGMOID_RANGE,
         budget=dict(epochs=10, batch_size=64),
         choices=(
             "A baseline, not an article model: what the article actually trains once its "

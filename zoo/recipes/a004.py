@@ -11,7 +11,7 @@ for 28x28x1.
 from zoo import networks
 from zoo.models import GAN, VAE
 from zoo.recipes._core import Defect, Recipe, register
-from zoo.recipes._nets import MULTI_STEP, XLA_MULTI_STEP, adam
+from zoo.recipes._nets import MULTI_STEP, SIGMOID_RANGE, XLA_MULTI_STEP, adam
 
 ARTICLE = "004"
 
@@ -323,7 +323,7 @@ register(
         build_fn=build_beta_vae,
         compile_options=MULTI_STEP,
         sample_kind="samples",
-        value_range="Networks in [0, 1] (sigmoid output); takes uint8 or [0, 1], returns [0, 1].",
+        value_range=SIGMOID_RANGE,
         budget=dict(epochs=20, batch_size=128),
         choices=(
             "beta is an argument with default 1.0: the article names beta but gives no value, "
