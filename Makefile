@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 DEFAULT_RECIPE ?= a000.gan
 EPOCHS ?= 30
 
-.PHONY: venv train test test-slow lint format notebooks bench results clean
+.PHONY: venv train test test-slow lint format notebooks bench bench-gan gpu-check results clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,10 +50,25 @@ NOTEBOOK_QUICK ?=
 notebooks: venv
 	$(PY) notebooks/run.py $(if $(filter 1,$(NOTEBOOK_QUICK)),--quick)
 
-# fit vs a hand-written loop, XLA, steps_per_execution, input pipeline, peak memory
-# (docs/benchmarks.md); quick settings, ~15 min on 2 idle cores.
-bench: venv
+# GAN fit vs the fastest known loop, keras-io's step, the TF tutorial's and PyTorch's
+# (bench-gan, ~12 min), then fit vs a hand-written loop, XLA, steps_per_execution, input
+# pipeline, peak memory for every recipe (~15 min); docs/benchmarks.md. On 2 idle cores.
+# The PyTorch peer runs when the venv has torch (`pip install -e ".[torch]"`), or with
+# TORCH_PYTHON=path/to/a/python/with/torch.
+TORCH_PYTHON ?=
+bench: bench-gan
 	TF_CPP_MIN_LOG_LEVEL=3 $(PY) bench/bench_fit.py --runs 3 --target 0.5
+
+bench-gan: venv
+	TF_CPP_MIN_LOG_LEVEL=3 $(PY) bench/bench_rng.py
+	TF_CPP_MIN_LOG_LEVEL=3 $(PY) bench/bench_gan.py --runs 5 --target 0.5 \
+		$(if $(TORCH_PYTHON),--torch-python $(TORCH_PYTHON))
+
+# On a CUDA machine: fit img/s (mixed f16/bf16, XLA off/on), peak GPU memory and one DCGAN
+# epoch's losses (bench/gpu_check.py), under 8 min on an H200. Not part of `make test`; no
+# venv prerequisite, since the device has no network to install from.
+gpu-check:
+	TF_CPP_MIN_LOG_LEVEL=3 $(PY) bench/gpu_check.py --json gpu.json
 
 clean:
 	rm -rf runs build dist *.egg-info .pytest_cache .ruff_cache

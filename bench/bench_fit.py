@@ -343,9 +343,10 @@ def pipeline_table(batches=(64, 128)):
     print("| batch | pipeline alone, img/s |\n|---|---|\n" + "\n".join(rows))
 
 
-def _subprocess(args, timeout=1800):
+def _subprocess(args, timeout=1800, script=__file__):
+    """Runs ``script`` (this file by default) with ``args``; returns its result line's JSON."""
     proc = subprocess.run(
-        [sys.executable, os.path.abspath(__file__), *args],
+        [sys.executable, os.path.abspath(script), *args],
         capture_output=True,
         text=True,
         timeout=timeout,

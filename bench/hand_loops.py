@@ -1,9 +1,10 @@
 """Hand-written ``@tf.function`` training steps: the baseline ``model.fit`` is held to.
 
 Each step re-implements a family's update with :mod:`zoo.losses` on the
-model's own networks and optimizers (the honest baseline: none of the model's
-``train_step`` machinery, no trackers, no input checks), so that
-``fit``-vs-loop measures what ``fit`` and the zoo step add. The loop takes the
+model's own networks and optimizers, the fastest way known to run that
+algorithm: none of the model's ``train_step`` machinery, no trackers, no input
+checks, and for GANs one generator forward per step. So ``fit``-vs-loop
+measures what ``fit`` and the zoo step add. The loop takes the
 same raw ``uint8`` batches as ``fit`` and returns the batch losses.
 """
 
@@ -12,6 +13,7 @@ import tensorflow as tf
 
 from zoo import losses
 from zoo.models import GAN, VAE, ContractiveAutoencoder, LatentGAN
+from zoo.models.base import normal  # Philox named: the fast draw under XLA on CPU
 
 
 def _unit(x, image_shape):
@@ -45,7 +47,7 @@ def _ae_loss(ae, x, seeds):
 
     if isinstance(ae, VAE):
         mean, log_var = ae.encoder(x_net, training=True)
-        eps = keras.random.normal(tf.shape(mean), seed=seeds)
+        eps = normal(tf.shape(mean), seeds)
         x_hat = ae.decoder(mean + tf.exp(0.5 * log_var) * eps, training=True)
         return tf.reduce_mean(rec(x_hat) + ae.beta * losses.gaussian_kl(mean, log_var))
     if isinstance(ae, ContractiveAutoencoder):
@@ -59,26 +61,60 @@ def _ae_loss(ae, x, seeds):
     return tf.reduce_mean(rec(x_hat))
 
 
-def _gan_round(gan, real, seeds, fake_fn):
-    """``d_steps`` discriminator updates, then one generator update; returns the losses."""
-    g, d = gan.generator, gan.discriminator
-    n = tf.shape(real)[0]
-    for _ in range(gan.d_steps):
-        z = keras.random.normal((n, gan.latent_dim), seed=seeds)
-        with tf.GradientTape() as tape:
-            fake_logits = d(fake_fn(z), training=True)
-            real_logits = d(real, training=True)
-            d_loss = tf.reduce_mean(losses.discriminator_loss(real_logits, fake_logits))
-        _apply(tape, d_loss, gan.d_optimizer, d.trainable_variables)
-    z = keras.random.normal((n, gan.latent_dim), seed=seeds)
+def _d_update(gan, real, fake):
+    """One discriminator update on ``real`` and (gradient-stopped) ``fake``."""
+    d = gan.discriminator
     with tf.GradientTape() as tape:
-        fake_logits = d(fake_fn(z), training=True)
-        g_loss = tf.reduce_mean(losses.generator_loss(fake_logits, gan.generator_loss))
-    _apply(tape, g_loss, gan.g_optimizer, g.trainable_variables)
+        real_logits = d(real, training=True)
+        fake_logits = d(tf.stop_gradient(fake), training=True)
+        d_loss = tf.reduce_mean(gan.discriminator_loss_fn(real_logits, fake_logits))
+    _apply(tape, d_loss, gan.d_optimizer, d.trainable_variables)
+    return d_loss
+
+
+def _gan_round(gan, real, seeds, fake_fn):
+    """``d_steps`` D updates, then one G update, with one generator forward for the last two.
+
+    The fastest known loop for the articles' order (D first, then G), as
+    PyTorch's DCGAN example runs it: G's tape records the generator forward,
+    D is updated on those fakes, and the same tape, re-entered, records D's
+    forward on them after D's update.
+    """
+    n = tf.shape(real)[0]
+    for _ in range(gan.d_steps - 1):
+        _d_update(gan, real, fake_fn(normal((n, gan.latent_dim), seeds)))
+    g_tape = tf.GradientTape()
+    with g_tape:
+        fake = fake_fn(normal((n, gan.latent_dim), seeds))
+    d_loss = _d_update(gan, real, fake)
+    with g_tape:
+        fake_logits = gan.discriminator(fake, training=True)
+        g_loss = tf.reduce_mean(gan.generator_loss_fn(fake_logits))
+    _apply(g_tape, g_loss, gan.g_optimizer, gan.generator.trainable_variables)
     return d_loss, g_loss
 
 
-def make_step(model, jit_compile=False, in_graph_iterator=False):
+def _simultaneous_round(gan, real, seeds, fake_fn):
+    """The TensorFlow DCGAN tutorial's step: both players updated from one forward pass.
+
+    G and D are differentiated on the same D outputs, before either update,
+    so D's forward on the fakes serves both losses. This is a different
+    algorithm from the articles' (D's update does not reach G's), kept as a
+    reference row.
+    """
+    g, d = gan.generator, gan.discriminator
+    z = normal((tf.shape(real)[0], gan.latent_dim), seeds)
+    with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+        fake_logits = d(fake_fn(z), training=True)
+        real_logits = d(real, training=True)
+        g_loss = tf.reduce_mean(gan.generator_loss_fn(fake_logits))
+        d_loss = tf.reduce_mean(gan.discriminator_loss_fn(real_logits, fake_logits))
+    _apply(g_tape, g_loss, gan.g_optimizer, g.trainable_variables)
+    _apply(d_tape, d_loss, gan.d_optimizer, d.trainable_variables)
+    return d_loss, g_loss
+
+
+def make_step(model, jit_compile=False, in_graph_iterator=False, steps_per_call=1, gan_round=None):
     """A compiled training step ``step(uint8_batch) -> losses`` for ``model``'s family.
 
     Args:
@@ -88,12 +124,17 @@ def make_step(model, jit_compile=False, in_graph_iterator=False):
         in_graph_iterator: Make ``step(iterator)`` instead, which takes the
             batch from a ``tf.data`` iterator inside the graph, as ``fit``
             does (one call into TensorFlow per step instead of two).
+        steps_per_call: With ``in_graph_iterator``, run this many steps per
+            call (what Keras' ``steps_per_execution`` does for ``fit``).
+        gan_round: For GANs, ``"simultaneous"`` for the TF tutorial's update;
+            the default is the articles' order with one generator forward.
 
     Returns:
         A ``tf.function``.
     """
     seeds = keras.random.SeedGenerator(0)
     shape = model.image_shape
+    round_fn = _simultaneous_round if gan_round == "simultaneous" else _gan_round
     if isinstance(model, LatentGAN):
         ae = model.autoencoder
 
@@ -103,7 +144,7 @@ def make_step(model, jit_compile=False, in_graph_iterator=False):
                 ae_loss = _ae_loss(ae, x, seeds)
             _apply(tape, ae_loss, ae.optimizer, ae.trainable_variables)
             codes = tf.stop_gradient(ae.encoder(_to_net(x, ae.network_range), training=False))
-            d_loss, g_loss = _gan_round(
+            d_loss, g_loss = round_fn(
                 model, codes, seeds, lambda z: model.generator(z, training=True)
             )
             return ae_loss, d_loss, g_loss
@@ -112,7 +153,7 @@ def make_step(model, jit_compile=False, in_graph_iterator=False):
 
         def step(x):
             real = _to_net(_unit(x, shape), model.network_range)
-            return _gan_round(model, real, seeds, lambda z: model.generator(z, training=True))
+            return round_fn(model, real, seeds, lambda z: model.generator(z, training=True))
 
     else:
 
@@ -126,7 +167,13 @@ def make_step(model, jit_compile=False, in_graph_iterator=False):
     if in_graph_iterator:
         # XLA cannot compile the iterator op: compile the step, not the wrapper.
         inner = tf.function(step, jit_compile=jit_compile)
-        return tf.function(lambda iterator: inner(next(iterator)))
+
+        def steps(iterator):
+            for _ in range(steps_per_call):
+                out = inner(next(iterator))
+            return out
+
+        return tf.function(steps)
     return tf.function(step, jit_compile=jit_compile)
 
 

@@ -2,24 +2,37 @@
 
 Every function returns a per-example loss of shape ``(batch,)``; the models
 average over the batch, so that the same functions serve ``fit``, custom loops
-and metrics. GAN losses take discriminator *logits*: the articles put a sigmoid
-at the end of the discriminator and feed probabilities to a cross-entropy,
-which saturates and loses precision once D is confident (``log(sigmoid(x))``
-underflows); ``softplus`` on logits is the exact, stable form of the same loss.
+and metrics.
+
+GAN losses take discriminator *logits* (the raw, unbounded output of D's last
+layer). Each pair is registered as a Keras-serialisable function, so a model
+compiled with any of them saves and loads with ``.keras``, and has a short
+name for ``GAN.compile`` (:data:`GENERATOR_LOSSES`, :data:`DISCRIMINATOR_LOSSES`).
+A user-written loss is a plain function of the same signature; register it
+with ``keras.saving.register_keras_serializable`` to save it too.
 """
 
+import keras
 import tensorflow as tf
 
-GENERATOR_LOSSES = ("non_saturating", "minimax")
 RECONSTRUCTION_LOSSES = ("mse", "bce")
 REDUCTIONS = ("sum", "mean")
 
+_register = keras.saving.register_keras_serializable(package="zoo")
 
+
+def _flat(logits):
+    return tf.reshape(logits, [-1])
+
+
+# -- the original GAN (Goodfellow et al. 2014) ----------------------------------
+@_register
 def discriminator_loss(real_logits, fake_logits):
     """Discriminator loss ``-log D(x) - log(1 - D(G(z)))``.
 
     This is the negated value function of Goodfellow et al. (2014), which the
     articles write as ``E[log D(x)] + E[log(1 - D(G(z)))]`` to be maximised by D.
+    On logits, ``softplus`` is the exact form of these log-sigmoids.
 
     Args:
         real_logits: Discriminator logits for real data, shape ``(batch, 1)``.
@@ -32,9 +45,158 @@ def discriminator_loss(real_logits, fake_logits):
         Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014, eq. 1.
     """
     # -log(sigmoid(l)) = softplus(-l);  -log(1 - sigmoid(l)) = softplus(l)
-    real = tf.nn.softplus(-tf.reshape(real_logits, [-1]))
-    fake = tf.nn.softplus(tf.reshape(fake_logits, [-1]))
-    return real + fake
+    return tf.nn.softplus(-_flat(real_logits)) + tf.nn.softplus(_flat(fake_logits))
+
+
+@_register
+def non_saturating_generator_loss(fake_logits):
+    """``-log D(G(z))``: strong gradients while D rejects the samples (the standard choice).
+
+    Reference:
+        Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014, section 3.
+    """
+    return tf.nn.softplus(-_flat(fake_logits))
+
+
+@_register
+def minimax_generator_loss(fake_logits):
+    """``log(1 - D(G(z)))``: the literal term of the value function; saturates early.
+
+    Reference:
+        Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014, eq. 1.
+    """
+    return -tf.nn.softplus(_flat(fake_logits))
+
+
+# -- least squares (LSGAN) ---------------------------------------------------------
+@_register
+def least_squares_discriminator_loss(real_logits, fake_logits):
+    """``((D(x) - 1)^2 + D(G(z))^2) / 2``, the 0-1 coding (a = 0, b = c = 1).
+
+    Reference:
+        Mao et al., "Least Squares Generative Adversarial Networks", ICCV 2017, eq. 9.
+    """
+    return 0.5 * (tf.square(_flat(real_logits) - 1.0) + tf.square(_flat(fake_logits)))
+
+
+@_register
+def least_squares_generator_loss(fake_logits):
+    """``(D(G(z)) - 1)^2 / 2``.
+
+    Reference:
+        Mao et al., "Least Squares Generative Adversarial Networks", ICCV 2017, eq. 9.
+    """
+    return 0.5 * tf.square(_flat(fake_logits) - 1.0)
+
+
+# -- hinge ------------------------------------------------------------------------
+@_register
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """``max(0, 1 - D(x)) + max(0, 1 + D(G(z)))``.
+
+    Reference:
+        Lim & Ye, "Geometric GAN", 2017; Miyato et al., "Spectral Normalization
+        for Generative Adversarial Networks", ICLR 2018, eq. 16-17.
+    """
+    return tf.nn.relu(1.0 - _flat(real_logits)) + tf.nn.relu(1.0 + _flat(fake_logits))
+
+
+@_register
+def hinge_generator_loss(fake_logits):
+    """``-D(G(z))``.
+
+    Reference:
+        Miyato et al., "Spectral Normalization for Generative Adversarial
+        Networks", ICLR 2018, eq. 17.
+    """
+    return -_flat(fake_logits)
+
+
+# -- Wasserstein (WGAN, WGAN-GP) ----------------------------------------------------
+@_register
+def wasserstein_discriminator_loss(real_logits, fake_logits):
+    """The critic's loss ``D(G(z)) - D(x)``; needs a Lipschitz D (``gradient_penalty``).
+
+    Reference:
+        Arjovsky et al., "Wasserstein GAN", ICML 2017, algorithm 1.
+    """
+    return _flat(fake_logits) - _flat(real_logits)
+
+
+@_register
+def wasserstein_generator_loss(fake_logits):
+    """``-D(G(z))``.
+
+    Reference:
+        Arjovsky et al., "Wasserstein GAN", ICML 2017, algorithm 1.
+    """
+    return -_flat(fake_logits)
+
+
+def gradient_penalty(discriminator, real, fake, mix, training=True):
+    """``(||grad D(x_hat)||_2 - 1)^2`` at ``x_hat = mix * real + (1 - mix) * fake``.
+
+    A soft 1-Lipschitz constraint on D, the critic of WGAN-GP; D's update adds
+    it, weighted (10 in the paper), to its loss. It differentiates D twice, so
+    it roughly doubles the cost of D's update.
+
+    Args:
+        discriminator: The discriminator (a callable on samples).
+        real: Real samples, shape ``(batch, ...)``.
+        fake: Generated samples, same shape (no gradient flows into them).
+        mix: Interpolation weights in [0, 1], shape ``(batch,)``.
+        training: Passed to ``discriminator``.
+
+    Returns:
+        Per-example penalty, shape ``(batch,)``.
+
+    Reference:
+        Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS 2017,
+        algorithm 1.
+    """
+    real = tf.cast(real, "float32")
+    mix = tf.reshape(tf.cast(mix, "float32"), [-1] + [1] * (real.shape.rank - 1))
+    x_hat = mix * real + (1.0 - mix) * tf.stop_gradient(tf.cast(fake, "float32"))
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(x_hat)
+        logits = tf.cast(discriminator(x_hat, training=training), "float32")
+    grads = tape.gradient(logits, x_hat)
+    norms = tf.sqrt(
+        tf.reduce_sum(tf.square(tf.reshape(grads, [tf.shape(grads)[0], -1])), 1) + 1e-12
+    )
+    return tf.square(norms - 1.0)
+
+
+#: Short names of the GAN losses ``GAN.compile`` takes (a string or the function).
+GENERATOR_LOSSES = {
+    "non_saturating": non_saturating_generator_loss,
+    "minimax": minimax_generator_loss,
+    "least_squares": least_squares_generator_loss,
+    "hinge": hinge_generator_loss,
+    "wasserstein": wasserstein_generator_loss,
+}
+DISCRIMINATOR_LOSSES = {
+    "cross_entropy": discriminator_loss,
+    "least_squares": least_squares_discriminator_loss,
+    "hinge": hinge_discriminator_loss,
+    "wasserstein": wasserstein_discriminator_loss,
+}
+
+
+def resolve(loss, table, what):
+    """The loss function that a name of ``table`` or a callable stands for.
+
+    Raises:
+        ValueError: for an unknown name or a value that is neither.
+    """
+    if callable(loss):
+        return loss
+    if isinstance(loss, str) and loss in table:
+        return table[loss]
+    raise ValueError(
+        f"Unknown {what} {loss!r}; pass one of {sorted(table)} or a function of the "
+        f"discriminator's logits returning a per-example loss of shape (batch,)."
+    )
 
 
 def generator_loss(fake_logits, kind="non_saturating"):
@@ -42,23 +204,17 @@ def generator_loss(fake_logits, kind="non_saturating"):
 
     Args:
         fake_logits: Discriminator logits for ``G(z)``, shape ``(batch, 1)``.
-        kind: ``"non_saturating"`` minimises ``-log D(G(z))`` (Goodfellow et al.,
-            section 3: strong gradients early in training, the standard choice);
-            ``"minimax"`` minimises ``log(1 - D(G(z)))``, the literal term of the
-            articles' formula, which saturates when D rejects the samples.
+        kind: A name of :data:`GENERATOR_LOSSES` (``"non_saturating"`` minimises
+            ``-log D(G(z))``; ``"minimax"`` minimises ``log(1 - D(G(z)))``, the
+            literal term of the articles' formula) or such a function.
 
     Returns:
         Per-example loss, shape ``(batch,)``.
 
     Raises:
-        ValueError: if ``kind`` is not one of ``GENERATOR_LOSSES``.
+        ValueError: if ``kind`` is not a known name or a callable.
     """
-    logits = tf.reshape(fake_logits, [-1])
-    if kind == "non_saturating":
-        return tf.nn.softplus(-logits)
-    if kind == "minimax":
-        return -tf.nn.softplus(logits)
-    raise ValueError(f"Unknown generator loss {kind!r}; choose one of {GENERATOR_LOSSES}.")
+    return resolve(kind, GENERATOR_LOSSES, "generator loss")(fake_logits)
 
 
 def reconstruction_loss(x, x_hat, kind="mse", reduction="sum"):

@@ -15,7 +15,7 @@ import tensorflow as tf
 from zoo.distribute import global_batch_mean, global_means, keras_logs
 from zoo.models.inputs import check_not_empty, checked_input, images_from, prepare_images
 
-__all__ = ["ZooModel", "f32", "prepare_images", "register"]
+__all__ = ["ZooModel", "f32", "normal", "prepare_images", "register", "uniform"]
 
 register = keras.saving.register_keras_serializable(package="zoo")
 
@@ -23,6 +23,42 @@ register = keras.saving.register_keras_serializable(package="zoo")
 def f32(t):
     """Casts network outputs to float32 (they are float16 under mixed precision)."""
     return tf.cast(t, "float32")
+
+
+def _stateless_seed(seed):
+    """The int32 seed pair of a ``SeedGenerator`` (advanced) or an int, as Keras makes it."""
+    if isinstance(seed, keras.random.SeedGenerator):
+        seed = seed.next()
+    else:
+        seed = tf.constant([int(seed), 0], dtype="int64")
+    # As Keras does: stateless ops take int32 seeds under XLA.
+    return tf.cast(tf.math.floormod(seed, tf.int32.max - 1), "int32")
+
+
+def normal(shape, seed):
+    """Standard normal noise: ``keras.random.normal``'s numbers, with the algorithm named.
+
+    The same seed handling as ``keras.random.normal`` (a ``SeedGenerator`` is
+    advanced; an int is a fixed seed) and, off XLA, the same numbers. But the
+    draw names TensorFlow's Philox algorithm instead of leaving it to
+    ``"auto_select"``: under XLA on CPU, "auto_select" lowers a lone draw to a
+    generator about 8x slower than Philox, 3.2 ms against 0.38 ms for the
+    128x100 noise of a GAN step on 2 cores, which was a third of a dense GAN's
+    step (``bench/bench_rng.py``).
+
+    Args:
+        shape: Shape of the draw.
+        seed: A ``keras.random.SeedGenerator`` or an int.
+
+    Returns:
+        A float32 tensor.
+    """
+    return tf.random.stateless_normal(shape, seed=_stateless_seed(seed), alg="philox")
+
+
+def uniform(shape, seed):
+    """Uniform noise in [0, 1), drawn as :func:`normal` draws (Philox named)."""
+    return tf.random.stateless_uniform(shape, seed=_stateless_seed(seed), alg="philox")
 
 
 class ZooModel(keras.Model):

@@ -1,6 +1,5 @@
 """Generative adversarial networks driven by ``fit``."""
 
-import keras
 import tensorflow as tf
 
 from zoo import losses
@@ -11,8 +10,10 @@ from zoo.models.base import (
     build_once,
     f32,
     maybe_loss_scale,
+    normal,
     objective,
     register,
+    uniform,
 )
 
 
@@ -27,6 +28,15 @@ class GAN(ZooModel):
     BatchNormalization statistics (not trainable, unused by the losses) are
     updated whenever a network runs in training mode.
 
+    By default a step runs the generator once: the fake batch that D is
+    updated on (as ``stop_gradient(fake)``) is the one G is then updated on,
+    through the *updated* D, as PyTorch's DCGAN example does. The generator
+    forward is the costliest part of a convolutional GAN step, and drawing a
+    second fake batch for the G update buys nothing: both batches are i.i.d.
+    draws from the same generator (``docs/benchmarks.md``, "GAN step").
+    ``reuse_fakes=False`` draws fresh noise for the G update instead, as
+    keras-io's GAN examples do (two generator forwards per step).
+
     Args:
         generator: A model from ``(latent_dim,)`` noise to images in
             ``network_range``.
@@ -34,7 +44,11 @@ class GAN(ZooModel):
         latent_dim: Size of the noise; defaults to the generator's input size,
             and must match it when given.
         d_steps: Discriminator updates per generator update. Each uses the same
-            real batch and fresh noise.
+            real batch and fresh noise; with ``reuse_fakes`` the last one's
+            fakes serve the G update too.
+        reuse_fakes: Update G on the fake batch of the (last) D update, one
+            generator forward per step (default); ``False`` draws fresh noise
+            for the G update.
         network_range: Value range of the generator's output.
         seed: Seed of the training noise.
         **kwargs: Passed to ``keras.Model``.
@@ -51,11 +65,16 @@ class GAN(ZooModel):
 
     Reference:
         Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
+        The reused fake batch: PyTorch's DCGAN example
+        (``pytorch/examples``, ``dcgan/main.py``), which updates G on the
+        ``fake`` that D was just updated on.
     """
 
     loss_names = ("d_loss", "g_loss")
 
-    def __init__(self, generator, discriminator, latent_dim=None, d_steps=1, **kwargs):
+    def __init__(
+        self, generator, discriminator, latent_dim=None, d_steps=1, reuse_fakes=True, **kwargs
+    ):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -69,6 +88,7 @@ class GAN(ZooModel):
         if int(d_steps) < 1:
             raise ValueError(f"d_steps must be a positive integer; got {d_steps}.")
         self.d_steps = int(d_steps)
+        self.reuse_fakes = bool(reuse_fakes)
         self.built = True
 
     @property
@@ -80,6 +100,8 @@ class GAN(ZooModel):
         d_optimizer="adam",
         g_optimizer="adam",
         generator_loss="non_saturating",
+        discriminator_loss="cross_entropy",
+        gradient_penalty=0.0,
         **kwargs,
     ):
         """Configures training.
@@ -88,27 +110,50 @@ class GAN(ZooModel):
             d_optimizer: Optimizer (or name) of the discriminator.
             g_optimizer: Optimizer (or name) of the generator; a different
                 instance from ``d_optimizer``.
-            generator_loss: ``"non_saturating"`` (default) or ``"minimax"``,
-                see :func:`zoo.losses.generator_loss`.
+            generator_loss: A name of :data:`zoo.losses.GENERATOR_LOSSES`
+                (default ``"non_saturating"``) or a function from D's logits on
+                fakes to a per-example loss.
+            discriminator_loss: A name of :data:`zoo.losses.DISCRIMINATOR_LOSSES`
+                (default ``"cross_entropy"``) or a function
+                ``(real_logits, fake_logits) -> (batch,)``.
+            gradient_penalty: Weight of WGAN-GP's gradient penalty in D's loss
+                (:func:`zoo.losses.gradient_penalty`; 10 in the paper); 0 turns it off.
             **kwargs: ``keras.Model.compile`` options such as ``jit_compile``,
                 ``steps_per_execution`` and ``run_eagerly``.
+
+        Example:
+            >>> gan.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+            ...             g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+            ...             generator_loss="wasserstein", discriminator_loss="wasserstein",
+            ...             gradient_penalty=10.0)  # WGAN-GP  # doctest: +SKIP
         """
-        if generator_loss not in losses.GENERATOR_LOSSES:
-            raise ValueError(
-                f"Unknown generator_loss {generator_loss!r}; choose one of "
-                f"{losses.GENERATOR_LOSSES}."
-            )
+        self.generator_loss_fn = losses.resolve(
+            generator_loss, losses.GENERATOR_LOSSES, "generator_loss"
+        )
+        self.discriminator_loss_fn = losses.resolve(
+            discriminator_loss, losses.DISCRIMINATOR_LOSSES, "discriminator_loss"
+        )
+        gradient_penalty = float(gradient_penalty)
+        if not gradient_penalty >= 0.0:
+            raise ValueError(f"gradient_penalty must be a weight >= 0; got {gradient_penalty}.")
         if d_optimizer is g_optimizer and not isinstance(d_optimizer, str):
             raise ValueError(
                 "d_optimizer and g_optimizer must be two optimizer instances: each keeps "
                 "the state of one network's variables."
             )
         self._compile_with(
-            kwargs, d_optimizer=d_optimizer, g_optimizer=g_optimizer, generator_loss=generator_loss
+            kwargs,
+            d_optimizer=d_optimizer,
+            g_optimizer=g_optimizer,
+            generator_loss=generator_loss,
+            discriminator_loss=discriminator_loss,
+            gradient_penalty=gradient_penalty,
         )
         self.d_optimizer = maybe_loss_scale(self, d_optimizer)
         self.g_optimizer = maybe_loss_scale(self, g_optimizer)
         self.generator_loss = generator_loss
+        self.discriminator_loss = discriminator_loss
+        self.gradient_penalty = gradient_penalty
 
     def build_optimizers(self):
         build_once(self.d_optimizer, self.discriminator.trainable_variables)
@@ -130,44 +175,72 @@ class GAN(ZooModel):
     def noise(self, batch_size, seed=None):
         # Under tf.distribute: this replica's rows of the global batch's noise.
         def draw(n):
-            return keras.random.normal(
-                (n, self.latent_dim), seed=self.seed_generator if seed is None else seed
-            )
+            return normal((n, self.latent_dim), self.seed_generator if seed is None else seed)
 
         return replica_rows(draw, batch_size)
 
+    def discriminator_loss_on(self, real, fake, training=True):
+        """Per-example D loss (gradient penalty included) and D's logits on ``fake``."""
+        real_logits = f32(self.discriminator(real, training=training))
+        fake_logits = f32(self.discriminator(fake, training=training))
+        d_loss = self.discriminator_loss_fn(real_logits, fake_logits)
+        if self.gradient_penalty:
+            mix = replica_rows(lambda n: uniform((n,), self.seed_generator), tf.shape(real)[0])
+            penalty = losses.gradient_penalty(self.discriminator, real, fake, mix, training)
+            d_loss += self.gradient_penalty * penalty
+        return d_loss, fake_logits
+
+    def generator_loss_on(self, fake):
+        """The per-example G loss of ``fake`` under the current D."""
+        return self.generator_loss_fn(f32(self.discriminator(fake, training=True)))
+
     def losses_on(self, real, training):
         """D and G losses on one batch (per example), without any update."""
-        z = self.noise(tf.shape(real)[0])
-        real_logits = f32(self.discriminator(real, training=training))
-        fake_logits = f32(self.discriminator(self.fake_samples(z, training), training=training))
-        return {
-            "d_loss": losses.discriminator_loss(real_logits, fake_logits),
-            "g_loss": losses.generator_loss(fake_logits, self.generator_loss),
-        }
+        fake = self.fake_samples(self.noise(tf.shape(real)[0]), training)
+        d_loss, fake_logits = self.discriminator_loss_on(real, fake, training)
+        return {"d_loss": d_loss, "g_loss": self.generator_loss_fn(fake_logits)}
 
-    def discriminator_step(self, real):
-        """One D update on real samples and fresh fakes; only D's variables move."""
-        z = self.noise(tf.shape(real)[0])
+    def discriminator_step(self, real, fake=None):
+        """One D update on real samples and fakes; only D's variables move.
+
+        Args:
+            real: What D sees as real (:meth:`real_samples`).
+            fake: Generated samples; fresh ones when ``None``. No gradient
+                flows back into the generator.
+
+        Returns:
+            The per-example D loss.
+        """
+        if fake is None:
+            fake = self.fake_samples(self.noise(tf.shape(real)[0]), training=True)
+        fake = tf.stop_gradient(fake)
         with tf.GradientTape() as tape:
-            fake = self.fake_samples(z, training=True)
-            real_logits = f32(self.discriminator(real, training=True))
-            fake_logits = f32(self.discriminator(fake, training=True))
-            d_loss = losses.discriminator_loss(real_logits, fake_logits)
+            d_loss, _ = self.discriminator_loss_on(real, fake)
             d_objective = objective(self.d_optimizer, d_loss)
         apply_update(tape, d_objective, self.d_optimizer, self.discriminator.trainable_variables)
         return d_loss
 
     def generator_step(self, batch_size):
-        """One G update against the current D; only G's variables move."""
+        """One G update on fresh noise against the current D; only G's variables move."""
         z = self.noise(batch_size)
         with tf.GradientTape() as tape:
-            fake = self.fake_samples(z, training=True)
-            fake_logits = f32(self.discriminator(fake, training=True))
-            g_loss = losses.generator_loss(fake_logits, self.generator_loss)
+            g_loss = self.generator_loss_on(self.fake_samples(z, training=True))
             g_objective = objective(self.g_optimizer, g_loss)
         apply_update(tape, g_objective, self.g_optimizer, self.generator.trainable_variables)
         return g_loss
+
+    def shared_fake_step(self, real):
+        """D, then G, on one fake batch: a single generator forward for both updates."""
+        with tf.GradientTape() as tape:
+            fake = self.fake_samples(self.noise(tf.shape(real)[0]), training=True)
+            # D's update is not part of G's gradient: keep it off G's tape.
+            with tape.stop_recording():
+                d_loss = self.discriminator_step(real, fake)
+            # D's variables were just assigned, so this forward reads the updated D.
+            g_loss = self.generator_loss_on(fake)
+            g_objective = objective(self.g_optimizer, g_loss)
+        apply_update(tape, g_objective, self.g_optimizer, self.generator.trainable_variables)
+        return d_loss, g_loss
 
     def adversarial_step(self, x):
         """One round, in the articles' order: ``d_steps`` D updates, then one G update."""
@@ -175,9 +248,12 @@ class GAN(ZooModel):
         # G's update reads no data; without this edge it could run before the input
         # checks fail, and a refused batch would still move the generator.
         with tf.control_dependencies([real]):
-            for _ in range(self.d_steps):
+            for _ in range(self.d_steps - int(self.reuse_fakes)):
                 d_loss = self.discriminator_step(real)
-            g_loss = self.generator_step(tf.shape(real)[0])
+            if self.reuse_fakes:
+                d_loss, g_loss = self.shared_fake_step(real)
+            else:
+                g_loss = self.generator_step(tf.shape(real)[0])
         return {"d_loss": d_loss, "g_loss": g_loss}
 
     def train_step(self, data):
@@ -214,6 +290,7 @@ class GAN(ZooModel):
             self.serialize_networks(generator=self.generator, discriminator=self.discriminator),
             latent_dim=self.latent_dim,
             d_steps=self.d_steps,
+            reuse_fakes=self.reuse_fakes,
         )
         return config
 

@@ -1,12 +1,11 @@
 """Variational autoencoders (and beta-VAEs) driven by ``fit``."""
 
-import keras
 import tensorflow as tf
 
 from zoo import losses
 from zoo.distribute import replica_rows
 from zoo.models.autoencoder import Autoencoder
-from zoo.models.base import f32, register
+from zoo.models.base import f32, normal, register
 
 
 @register
@@ -76,7 +75,7 @@ class VAE(Autoencoder):
         # Reparameterisation: z = mu + sigma * eps keeps z differentiable in mu, sigma.
         # Under tf.distribute, this replica's rows of the global batch's eps.
         eps = replica_rows(
-            lambda n: keras.random.normal((n, self.latent_dim), seed=self.seed_generator),
+            lambda n: normal((n, self.latent_dim), self.seed_generator),
             tf.shape(z_mean)[0],
         )
         z = z_mean + tf.exp(0.5 * z_log_var) * eps
@@ -98,9 +97,7 @@ class VAE(Autoencoder):
 
     def sample(self, n, seed=None):
         """``n`` images decoded from the prior ``N(0, I)``; a fixed ``seed`` repeats them."""
-        z = keras.random.normal(
-            (int(n), self.latent_dim), seed=self.seed_generator if seed is None else seed
-        )
+        z = normal((int(n), self.latent_dim), self.seed_generator if seed is None else seed)
         return self.decode(z)
 
     def get_config(self):
