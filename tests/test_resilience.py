@@ -134,6 +134,21 @@ def test_steps_per_execution_is_lowered_to_whole_executions_of_an_epoch(tmp_path
     assert json.loads((tmp_path / "run.json").read_text())["steps_per_execution"] == 10
 
 
+def test_the_offline_sample_fills_a_full_mnist_epoch(tmp_path):
+    # The sample's 4,000 training digits, repeated 15 times: at batch 1024 an epoch has
+    # full MNIST's 59 steps, not the sample's 4.
+    run = {**RUN, "limit": None, "source": "sample", "batch_size": 1024}
+    model, _ = training.train("a000.gan", out_dir=str(tmp_path), epochs=1, **run)
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["sample_repeats"] == 15 and record["steps"] == 59
+    assert _iterations(model) == (59, 59)
+
+
+def test_a_limited_run_is_not_repeated():
+    assert training._sample_repeats(np.zeros((160, 28, 28)), "sample", None, limit=160) == 1
+    assert training._sample_repeats(np.zeros((60000, 28, 28)), "sample", None, None) == 1
+
+
 def test_sigkill_mid_epoch_then_same_command_finishes_the_run(unbroken, tmp_path):
     _, ref_history, _ = unbroken
     out = tmp_path / "run"

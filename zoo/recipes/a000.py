@@ -71,7 +71,7 @@ GAN_DEFECTS = COMMON + (
     Defect(
         "imports",
         "`np.random.normal`, `np.concatenate` and `np.mean` with no `import numpy as np`.",
-        "The zoo model draws noise with `keras.random.normal` inside the step.",
+        "The zoo model draws its noise inside the step, with `keras.random`'s seeds.",
         "NameError on the first call.",
     ),
     Defect(
