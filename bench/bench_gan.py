@@ -75,23 +75,28 @@ def gan_subjects():
     return [TUTORIAL] + [n for n in recipes.names() if recipes.get(n).family.endswith("gan")]
 
 
+def _options(subject):
+    """``subject``'s compile options and batch size (the tutorial's: Keras defaults, 128)."""
+    from zoo import recipes
+
+    if subject == TUTORIAL:
+        return {}, 128
+    recipe = recipes.get(subject)
+    return dict(recipe.compile_options), recipe.budget["batch_size"]
+
+
 def _build(subject, **attrs):
-    """A fresh compiled model of ``subject`` (seed 0) and its compile options."""
+    """A fresh compiled model of ``subject`` (seed 0), ``attrs`` set before its first fit."""
     import gan_peers
     import keras
 
     from zoo import recipes
 
     keras.utils.set_random_seed(0)
-    if subject == TUTORIAL:
-        model, options, batch = gan_peers.tf_tutorial_dcgan(), {}, 128
-    else:
-        recipe = recipes.get(subject)
-        model, batch = recipes.build(subject), recipe.budget["batch_size"]
-        options = dict(recipe.compile_options)
+    model = gan_peers.tf_tutorial_dcgan() if subject == TUTORIAL else recipes.build(subject)
     for key, value in attrs.items():
         setattr(model, key, value)  # before the first fit traces the step
-    return model, options, batch
+    return model
 
 
 def _fit_run(model, spe, iterator):
@@ -122,16 +127,17 @@ def _configs(subject, names):
     import gan_peers
     import hand_loops
 
+    options, batch = _options(subject)
+    spe = options.get("steps_per_execution", 1)
+    jit = options.get("jit_compile") is True
     runs = {}
     for name in names:
-        model, options, batch = _build(subject, reuse_fakes=name != "fit 2fwd")
-        spe = options.get("steps_per_execution", 1)
-        jit = options.get("jit_compile") is True
-        data = _pipeline(batch)[1]
         if spe == 1 and name in ("loop 1", "keras-io defaults"):
             continue  # the same as "loop", "keras-io fit"
         if name == "keras-io philox" and not jit:
             continue  # the same draws as "keras-io fit" off XLA
+        model = _build(subject, reuse_fakes=name != "fit 2fwd")
+        data = _pipeline(batch)[1]
         if name in ("fit", "fit 2fwd"):
             run = _fit_run(model, spe, data)
         elif name.startswith("keras-io"):

@@ -123,13 +123,13 @@ class KerasIOGAN(keras.Model):
         real = self.gan.real_samples(images)
         n = tf.shape(real)[0]
 
-        # Decode them to fake images, combine them with real images
+        # One D batch: this step's fakes (labelled 1) before the real images (0), noisy labels
         z = self.normal((n, self.latent_dim), self.seed_generator)
         combined = tf.concat([self.generator(z, training=True), real], axis=0)
         labels = tf.concat([tf.ones((n, 1)), tf.zeros((n, 1))], axis=0)
         labels += 0.05 * self.uniform(tf.shape(labels), self.seed_generator)
 
-        # Train the discriminator
+        # D's update on that batch
         with tf.GradientTape() as tape:
             d_loss = self.loss_fn(labels, self.discriminator(combined, training=True))
         grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
@@ -137,7 +137,7 @@ class KerasIOGAN(keras.Model):
             zip(grads, self.discriminator.trainable_weights, strict=True)
         )
 
-        # Train the generator on fresh noise, labelled "real"
+        # G's update: fresh noise, whose images D should call real (0)
         z = self.normal((n, self.latent_dim), self.seed_generator)
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator(self.generator(z, training=True), training=True)

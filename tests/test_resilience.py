@@ -145,8 +145,8 @@ def test_the_offline_sample_fills_a_full_mnist_epoch(tmp_path):
 
 
 def test_a_limited_run_is_not_repeated():
-    assert training._sample_repeats(np.zeros((160, 28, 28)), "sample", None, limit=160) == 1
-    assert training._sample_repeats(np.zeros((60000, 28, 28)), "sample", None, None) == 1
+    assert training._sample_repeats(np.zeros((160, 28, 28)), "sample: …", limit=160) == 1
+    assert training._sample_repeats(np.zeros((60000, 28, 28)), "sample: …", None) == 1
 
 
 def test_sigkill_mid_epoch_then_same_command_finishes_the_run(unbroken, tmp_path):

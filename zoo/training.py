@@ -115,17 +115,22 @@ def _whole_executions(model, steps):
 FULL_TRAIN_IMAGES = 60_000
 
 
-def _sample_repeats(images, source, path, limit):
+def _sample_repeats(images, source_text, limit):
     """How many times the offline sample must repeat to fill a full-MNIST epoch (1: no repeat).
 
     A recipe's budget is in epochs of full MNIST (e.g. 30 epochs of 469 steps for
     a000.gan). On the offline sample's 4,000 training digits the same epochs would
-    be 15x fewer optimizer steps, too few for a GAN to draw digits; repeating the sample within
-    each epoch keeps the recipe's number of steps, so a first run offline trains
-    as long as one on full MNIST. An explicit ``limit`` asks for a small run and
-    is not repeated.
+    be 15x fewer optimizer steps, too few for a GAN to draw digits; repeating the
+    sample within each epoch keeps the recipe's number of steps, so a first run
+    offline trains as long as one on full MNIST. An explicit ``limit`` asks for
+    a small run and is not repeated.
+
+    Args:
+        images: The training images.
+        source_text: :func:`zoo.data.describe_source` of their source.
+        limit: The run's ``limit``.
     """
-    if limit is not None or not data.describe_source(source, path).startswith("sample"):
+    if limit is not None or not source_text.startswith("sample"):
         return 1
     return max(1, math.ceil(FULL_TRAIN_IMAGES / max(len(images), 1)))
 
@@ -249,20 +254,22 @@ def train(
         tf.config.experimental.enable_op_determinism()
 
     images, _ = data.load_mnist_arrays("train", source=source, path=path, limit=limit)
+    source_text = data.describe_source(source, path)  # may probe TFDS: once per run
     if len(images) == 0:
         raise ValueError(
-            f"The training set is empty (0 images from {data.describe_source(source, path)}); "
+            f"The training set is empty (0 images from {source_text}); "
             "check the MNIST file and --limit."
         )
     val_ds = data.load_mnist(
         "test", source=source, path=path, batch_size=batch_size, limit=val_limit
     )
     test_images, _ = data.load_mnist_arrays("test", source=source, path=path, limit=32)
-    repeats = _sample_repeats(images, source, path, limit)
+    repeats = _sample_repeats(images, source_text, limit)
     if repeats > 1:
+        sample_size = len(images)
         images = np.concatenate([images] * repeats)[:FULL_TRAIN_IMAGES]
         print(
-            f"zoo: the {len(images) // repeats:,}-digit sample is repeated {repeats} times per "
+            f"zoo: the {sample_size:,}-digit sample is repeated {repeats} times per "
             f"epoch, so that an epoch has full MNIST's {len(images):,} images and the recipe's "
             "budget the same number of steps."
         )
@@ -338,7 +345,7 @@ def train(
                 "steps": checkpoint.step,
                 "sample_repeats": repeats,
                 "resumed_from_step": resumed["step"] if resumed else None,
-                "data": data.describe_source(source, path),
+                "data": source_text,
                 "seconds": round(seconds, 1),
                 "keras": keras.__version__,
                 "overrides": overrides,

@@ -33,7 +33,7 @@ class GAN(ZooModel):
     through the *updated* D, as PyTorch's DCGAN example does. The generator
     forward is the costliest part of a convolutional GAN step, and drawing a
     second fake batch for the G update buys nothing: both batches are i.i.d.
-    draws from the same generator (``docs/benchmarks.md``, "GAN step").
+    draws from the same generator (``docs/benchmarks.md``, section 1).
     ``reuse_fakes=False`` draws fresh noise for the G update instead, as
     keras-io's GAN examples do (two generator forwards per step).
 
@@ -152,7 +152,6 @@ class GAN(ZooModel):
         self.d_optimizer = maybe_loss_scale(self, d_optimizer)
         self.g_optimizer = maybe_loss_scale(self, g_optimizer)
         self.generator_loss = generator_loss
-        self.discriminator_loss = discriminator_loss
         self.gradient_penalty = gradient_penalty
 
     def build_optimizers(self):
