@@ -97,9 +97,7 @@ def _pipeline(batch):
 
 
 def _recompile(model, **options):
-    from zoo.distribute import apply_compile_options
-
-    return apply_compile_options(model, **options)
+    return model.recompile(**options)
 
 
 ALL_NAMES = (

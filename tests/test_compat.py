@@ -35,3 +35,27 @@ def test_a_v0_gan_gets_the_defaults_of_the_new_options():
     assert gan.discriminator_loss_fn is losses.discriminator_loss
     assert gan.gradient_penalty == 0.0
     assert int(gan.g_optimizer.iterations) == 2  # the optimizer state came back
+
+
+# -- files saved before the family protocol and compile-once (commit 4437566) -------------
+# ``*_v1.keras`` and ``v1_outputs.npz``: helpers' tiny_gan compiled with the hinge losses,
+# tiny_latent_gan(cae_seed=2) and tiny_ae(seed=3), one epoch on 128 digits, with
+# ``model.sample(4, seed=1)`` (or ``reconstruct`` of the 4 ``ae_inputs``) as they were then.
+@pytest.mark.parametrize("name", ["gan_hinge", "latent_gan", "ae"])
+def test_a_v1_file_loads_compiled_and_gives_the_same_outputs(name, digits):
+    model = keras.models.load_model(DATA / f"{name}_v1.keras")
+    assert model.compiled and model.family in ("gan", "latent_gan", "autoencoder")
+    saved = np.load(DATA / "v1_outputs.npz")
+    if model.sample_kind == "samples":
+        out = model.sample(4, seed=1)
+    else:  # the four training digits it reconstructed then
+        out = model.reconstruct(saved["ae_inputs"])
+    np.testing.assert_allclose(np.asarray(out), saved[name], atol=1e-6)
+    history = model.fit(digits[:128], batch_size=64, epochs=1, verbose=0)
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+
+
+def test_a_v1_hinge_gan_keeps_its_losses():
+    gan = keras.models.load_model(DATA / "gan_hinge_v1.keras")
+    assert gan.generator_loss_fn is losses.hinge_generator_loss
+    assert gan.discriminator_loss_fn is losses.hinge_discriminator_loss

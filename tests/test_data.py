@@ -99,15 +99,19 @@ def test_real_mnist_npz():
 # --- tf.data pipeline ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value_range", [(0.0, 1.0), (-1.0, 1.0)])
-def test_value_range_and_scaling(npz, value_range):
-    low, high = value_range
-    ds = data.load_mnist("train", path=npz, value_range=value_range, shuffle=False)
+def test_images_are_scaled_to_the_unit_range(npz):
+    ds = data.load_mnist("train", path=npz, shuffle=False)
     x = np.concatenate(_elements(ds))
     assert x.dtype == np.float32 and x.shape == (100, 28, 28, 1)
-    assert x.min() == low and x.max() == high
+    assert x.min() == 0.0 and x.max() == 1.0
     raw = _arrays()["x_train"][..., None].astype(np.float32)
-    np.testing.assert_allclose(x, raw / 255 * (high - low) + low, atol=1e-6)
+    np.testing.assert_allclose(x, raw / 255, atol=1e-6)
+
+
+def test_a_value_range_is_no_longer_an_option(npz):
+    # Images in [-1, 1] were refused by every model; the models scale for their networks.
+    with pytest.raises(TypeError, match="value_range"):
+        data.load_mnist("train", path=npz, value_range=(-1.0, 1.0))
 
 
 def test_flatten_labels_and_unbatched(npz):
@@ -164,12 +168,12 @@ def test_limit_keeps_the_first_examples(npz):
 def test_tfds_source_with_mocked_dataset():
     with tfds.testing.mock_data(num_examples=12):
         x, y = data.load_mnist_arrays("train", source="tfds")
-        ds = data.load_mnist("test", source="tfds", value_range=(-1.0, 1.0), labels=True)
+        ds = data.load_mnist("test", source="tfds", labels=True)
         images, labels = next(iter(ds))
     assert x.shape == (12, 28, 28) and x.dtype == np.uint8 and x.max() > 200
     assert y.shape == (12,) and y.dtype == np.uint8 and y.max() <= 9
     assert images.shape == (12, 28, 28, 1) and labels.shape == (12,)
-    assert -1.0 <= float(images.numpy().min()) < 0 < float(images.numpy().max()) <= 1.0
+    assert 0.0 <= float(images.numpy().min()) < float(images.numpy().max()) <= 1.0
 
 
 def test_tfds_prepared_check_reads_the_data_dir(tmp_path, monkeypatch):
@@ -214,11 +218,10 @@ def test_sample_split_is_balanced_disjoint_and_fixed():
     assert data.load_mnist_arrays("train", source="sample", limit=1)[0].max() == 255
 
 
-def test_sample_dataset_value_ranges():
-    for low in (0.0, -1.0):
-        ds = data.load_mnist("test", source="sample", value_range=(low, 1.0), batch_size=1000)
-        x = next(iter(ds)).numpy()
-        assert x.shape == (1000, 28, 28, 1) and x.min() == low and x.max() == 1.0
+def test_sample_dataset_is_in_the_unit_range():
+    ds = data.load_mnist("test", source="sample", batch_size=1000)
+    x = next(iter(ds)).numpy()
+    assert x.shape == (1000, 28, 28, 1) and x.min() == 0.0 and x.max() == 1.0
 
 
 # --- "auto" selection ----------------------------------------------------------------------
@@ -359,7 +362,6 @@ def test_labels_not_class_ids(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "pattern"),
     [
-        ({"value_range": (0, 255)}, r"value_range must be \(0\.0, 1\.0\).*got \(0\.0, 255\.0\)"),
         ({"batch_size": 0}, "batch_size must be a positive int or None, got 0"),
         ({"limit": 0}, "limit must be a positive int or None, got 0"),
     ],

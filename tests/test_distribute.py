@@ -51,7 +51,7 @@ def cli_results():
     return _run_worker("cli")
 
 
-FAMILIES = ["gan", "latent_gan", "autoencoder", "contractive", "vae"]
+FAMILIES = ["gan", "latent_gan", "autoencoder", "contractive_autoencoder", "vae"]
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -110,13 +110,13 @@ def test_set_precision_sets_the_global_policy():
 
 
 @pytest.mark.parametrize("family", ["gan", "vae"])
-def test_apply_compile_options_keeps_the_optimizers(family, digits):
-    from zoo.distribute import apply_compile_options, strategy_scope
+def test_recompile_keeps_the_optimizers(family, digits):
+    from zoo.distribute import strategy_scope
 
     with strategy_scope("default"):
         model = _builders()[family]()
     optimizers = [getattr(model, n, None) for n in ("d_optimizer", "g_optimizer", "optimizer")]
-    apply_compile_options(model, steps_per_execution=4, jit_compile=False)
+    assert model.recompile(steps_per_execution=4, jit_compile=False) is model
     assert model.steps_per_execution == 4 and model.jit_compile is False
     assert [getattr(model, n, None) for n in ("d_optimizer", "g_optimizer", "optimizer")] == (
         optimizers
@@ -173,17 +173,23 @@ def test_multiworker_example_runs_on_localhost(tmp_path):
 
 
 # -- the subprocess -------------------------------------------------------------
-def _builders():
-    from helpers import tiny_ae, tiny_gan, tiny_latent_gan, tiny_vae
+#: What this comparison sets on the tests' tiny models (``helpers.FAMILIES``):
+#: two D updates per step, and seeded autoencoders.
+OPTIONS = {
+    "gan": dict(d_steps=2),
+    "latent_gan": dict(cae_seed=1),
+    "autoencoder": dict(seed=1),
+    "contractive_autoencoder": dict(seed=1, contractive_weight=1e-2),
+}
 
-    import zoo
+
+def _builders():
+    import functools
+
+    from helpers import FAMILIES as TABLE
 
     return {
-        "gan": lambda: tiny_gan(d_steps=2),
-        "latent_gan": lambda: tiny_latent_gan(cae_seed=1),
-        "autoencoder": lambda: tiny_ae(seed=1),
-        "contractive": lambda: tiny_ae(zoo.ContractiveAutoencoder, seed=1, contractive_weight=1e-2),
-        "vae": tiny_vae,
+        name: functools.partial(row.build, **OPTIONS.get(name, {})) for name, row in TABLE.items()
     }
 
 
@@ -242,7 +248,7 @@ def _uneven_mean(mirrored):
     import numpy as np
     import tensorflow as tf
 
-    from zoo.distribute import global_means
+    from zoo.replicas import global_means
 
     values = np.arange(11, dtype="float32") ** 2
     dataset = tf.data.Dataset.from_tensor_slices(values).batch(11)

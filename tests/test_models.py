@@ -1,115 +1,56 @@
 """The model families: learning, isolation of the players, saving, evaluate, input checks.
 
-Each family is one row of ``FAMILIES``; adding a family adds a row.
+Each family is one row of ``helpers.FAMILIES``; adding a family adds a row there.
 """
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import changed, check_config_roundtrip, check_saving, weights_of
+from helpers import FAMILIES, changed, check_config_roundtrip, check_saving, weights_of
 
 import zoo
 from zoo import networks as nets
 
 
+# The tests' family table (tests/helpers.py), at the sizes these tests train.
 def small_gan(**kwargs):
-    gan = zoo.GAN(
-        nets.mlp(16, (28, 28, 1), hidden=(128,), output_activation="sigmoid", name="generator"),
-        nets.mlp((28, 28, 1), 1, hidden=(128,), activation="leaky_relu", name="discriminator"),
-        seed=1,
-        **kwargs,
-    )
-    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
-    return gan
+    return FAMILIES["gan"].build_larger(**kwargs)
 
 
-def small_ae(cls=zoo.Autoencoder, **kwargs):
-    model = cls(
-        nets.mlp((28, 28, 1), 16, hidden=(128,), output_activation="relu", name="encoder"),
-        nets.mlp(16, (28, 28, 1), hidden=(128,), output_activation="sigmoid", name="decoder"),
-        **kwargs,
-    )
-    model.compile(optimizer=keras.optimizers.Adam(1e-3))
-    return model
+def small_ae(cls=None, **kwargs):
+    name = "contractive_autoencoder" if cls is zoo.ContractiveAutoencoder else "autoencoder"
+    return FAMILIES[name].build_larger(**kwargs)
 
 
 def small_vae(**kwargs):
-    model = zoo.VAE(
-        nets.gaussian_encoder(latent_dim=8, hidden=(128,)),
-        nets.mlp(8, (28, 28, 1), hidden=(128,), output_activation="sigmoid", name="decoder"),
-        seed=1,
-        **kwargs,
-    )
-    model.compile(optimizer=keras.optimizers.Adam(1e-3))
-    return model
-
-
-def small_latent_gan():
-    cae = small_ae(zoo.ContractiveAutoencoder, contractive_weight=1e-3)
-    model = zoo.LatentGAN(
-        nets.mlp(16, 16, hidden=(64,), output_activation="relu", name="generator"),
-        nets.mlp(16, 1, hidden=(64,), activation="leaky_relu", name="discriminator"),
-        cae,
-        seed=1,
-    )
-    model.compile(
-        d_optimizer=keras.optimizers.Adam(1e-3),
-        g_optimizer=keras.optimizers.Adam(1e-3),
-        ae_optimizer=keras.optimizers.Adam(1e-3),
-    )
-    return model
-
-
-# family -> (builder, loss terms one epoch must lower, deterministic outputs for save/load)
-FAMILIES = {
-    "gan": (small_gan, ["d_loss"], lambda m, x: m.sample(8, seed=3)),
-    "autoencoder": (small_ae, ["loss", "reconstruction_loss"], lambda m, x: m.reconstruct(x)),
-    "contractive": (
-        lambda: small_ae(zoo.ContractiveAutoencoder, contractive_weight=1e-3),
-        ["loss", "reconstruction_loss"],
-        lambda m, x: m.encode(x),
-    ),
-    "vae": (small_vae, ["loss", "reconstruction_loss"], lambda m, x: m.sample(8, seed=3)),
-    "latent_gan": (
-        small_latent_gan,
-        ["d_loss", "reconstruction_loss"],
-        lambda m, x: m.sample(8, seed=3),
-    ),
-}
-TRACKED = {
-    "gan": {"d_loss", "g_loss"},
-    "autoencoder": {"loss", "reconstruction_loss"},
-    "contractive": {"loss", "reconstruction_loss", "contractive_loss"},
-    "vae": {"loss", "reconstruction_loss", "kl_loss"},
-    "latent_gan": {"d_loss", "g_loss", "loss", "reconstruction_loss", "contractive_loss"},
-}
+    return FAMILIES["vae"].build_larger(**kwargs)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_one_epoch_lowers_the_losses_it_should(family, digits, test_digits):
-    build, falling, _ = FAMILIES[family]
-    model = build()
+    row = FAMILIES[family]
+    model = row.build_larger()
     before = model.evaluate(test_digits, batch_size=128, verbose=0, return_dict=True)
     history = model.fit(digits, batch_size=32, epochs=2, verbose=0)
     after = model.evaluate(test_digits, batch_size=128, verbose=0, return_dict=True)
-    assert set(history.history) == TRACKED[family]
-    for term in falling:
+    assert set(history.history) == row.tracked
+    for term in row.falling:
         assert after[term] < before[term], (term, before[term], after[term])
 
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_evaluate_returns_the_tracked_losses(family, test_digits):
-    model = FAMILIES[family][0]()
+    model = FAMILIES[family].build_larger()
     logs = model.evaluate(test_digits, batch_size=64, verbose=0, return_dict=True)
-    assert set(logs) == TRACKED[family]
+    assert set(logs) == FAMILIES[family].tracked
     assert all(np.isfinite(v) for v in logs.values())
 
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_keras_round_trip_gives_identical_outputs_and_trains_on(family, digits, tmp_path):
-    build, _, outputs = FAMILIES[family]
-    model = build()
+    model = FAMILIES[family].build_larger()
+    outputs = FAMILIES[family].outputs
     model.fit(digits[:128], batch_size=64, epochs=1, verbose=0)
     check_config_roundtrip(model)
     loaded = check_saving(
@@ -272,7 +213,7 @@ def test_shared_optimizer_instance_is_refused():
 # -- compile options ----------------------------------------------------------
 @pytest.mark.parametrize("family", ["gan", "vae"])
 def test_steps_per_execution_and_jit_auto(family, digits):
-    model = FAMILIES[family][0]()
+    model = FAMILIES[family].build_larger()
     kwargs = {"steps_per_execution": 4, "jit_compile": "auto"}
     if family == "gan":
         model.compile(

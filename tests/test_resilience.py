@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo import callbacks, cli, training
+from zoo import batching, callbacks, cli, training
 
 SOURCE = "npz" if os.environ.get("ZOO_MNIST_PATH") else "sample"
 # A small dense GAN: 160 images in batches of 8 is 20 steps an epoch. One step per
@@ -145,8 +145,8 @@ def test_the_offline_sample_fills_a_full_mnist_epoch(tmp_path):
 
 
 def test_a_limited_run_is_not_repeated():
-    assert training._sample_repeats(np.zeros((160, 28, 28)), "sample: …", limit=160) == 1
-    assert training._sample_repeats(np.zeros((60000, 28, 28)), "sample: …", None) == 1
+    assert batching.sample_repeats(np.zeros((160, 28, 28)), "sample: …", limit=160) == 1
+    assert batching.sample_repeats(np.zeros((60000, 28, 28)), "sample: …", None) == 1
 
 
 def test_sigkill_mid_epoch_then_same_command_finishes_the_run(unbroken, tmp_path):

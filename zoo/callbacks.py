@@ -26,8 +26,13 @@ from zoo import plotting
 
 
 def is_generative(model):
-    """Whether ``model`` draws images from noise (GANs, VAEs) rather than only reconstructing."""
-    return hasattr(model, "generate")
+    """Whether ``model`` draws images from noise (GANs, VAEs) rather than only reconstructing.
+
+    Read from the family protocol (``sample_kind``); a model outside the zoo
+    families counts as generative when it has ``generate``.
+    """
+    kind = getattr(model, "sample_kind", None)
+    return kind == "samples" if kind is not None else hasattr(model, "generate")
 
 
 class ImageGrid(keras.callbacks.Callback):

@@ -207,6 +207,21 @@ class Checkpoint(DivergenceGuard):
         )
 
     # -- restoring -----------------------------------------------------------
+    def resume_batches(self):
+        """The batch counts (in their epoch) of the checkpoints :meth:`restore` may resume.
+
+        Read before the model exists, so that it can be compiled once with a
+        ``steps_per_execution`` that divides what is left of a resumed epoch.
+        """
+        found = []
+        for directory in self.checkpoints():
+            try:
+                with open(os.path.join(directory, self.STATE)) as f:
+                    found.append(int(json.load(f)["batch"]))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # restore() reports it, and skips it
+        return found
+
     def restore(self, model):
         """Loads the newest readable checkpoint into ``model`` and the counters.
 

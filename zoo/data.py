@@ -8,7 +8,7 @@ but too small for final results; ``"auto"``, see :func:`describe_source`.
 
 Example:
     >>> from zoo import data
-    >>> ds = data.load_mnist("train", value_range=(-1.0, 1.0), batch_size=64)
+    >>> ds = data.load_mnist("train", batch_size=64)
     >>> x, y = data.load_mnist_arrays("test", source="sample", limit=10)
 """
 
@@ -27,7 +27,6 @@ import tensorflow as tf
 MNIST_PATH_ENV = "ZOO_MNIST_PATH"
 SPLITS = ("train", "test")
 SOURCES = ("auto", "npz", "tfds", "sample")
-VALUE_RANGES = ((0.0, 1.0), (-1.0, 1.0))
 # Where tensorflow-datasets fetches MNIST from; only used for a quick reachability probe.
 _TFDS_HOST = ("storage.googleapis.com", 443)
 _FIX = (
@@ -283,7 +282,6 @@ def load_mnist(
     *,
     source: str = "auto",
     path: str | os.PathLike | None = None,
-    value_range: tuple[float, float] = (0.0, 1.0),
     flatten: bool = False,
     labels: bool = False,
     batch_size: int | None = 128,
@@ -293,7 +291,10 @@ def load_mnist(
     cache: bool = True,
     drop_remainder: bool = False,
 ) -> tf.data.Dataset:
-    """Builds a ``tf.data.Dataset`` of MNIST images scaled for a model.
+    """Builds a ``tf.data.Dataset`` of MNIST images in [0, 1], what every zoo model takes.
+
+    The models map images to their networks' own range (``network_range``:
+    [-1, 1] for tanh outputs) themselves, so the data has one range.
 
     Pipeline: scale -> cache -> shuffle (whole split, reshuffled every epoch) -> batch ->
     prefetch. The shuffle order depends only on ``seed``, so runs are repeatable.
@@ -302,7 +303,6 @@ def load_mnist(
         split: "train" or "test".
         source: "auto", "npz", "tfds" or "sample", as in :func:`load_mnist_arrays`.
         path: Keras-layout mnist.npz; defaults to ``$ZOO_MNIST_PATH``.
-        value_range: (0.0, 1.0) for sigmoid outputs or (-1.0, 1.0) for tanh outputs.
         flatten: Yield ``(784,)`` vectors instead of ``(28, 28, 1)`` images.
         labels: Yield ``(image, label)`` pairs with int32 labels instead of images alone.
         batch_size: Batch size, or None for unbatched examples.
@@ -316,30 +316,23 @@ def load_mnist(
         A ``tf.data.Dataset`` of float32 images (or image, label pairs).
 
     Raises:
-        ValueError: Bad ``value_range`` or ``batch_size``, plus the errors of
+        ValueError: Bad ``batch_size``, plus the errors of
             :func:`load_mnist_arrays`.
 
     Example:
-        >>> ds = load_mnist("test", source="sample", value_range=(-1.0, 1.0), labels=True)
+        >>> ds = load_mnist("test", source="sample", labels=True)
         >>> x, y = next(iter(ds))
         >>> x.shape, y.shape
         (TensorShape([128, 28, 28, 1]), TensorShape([128]))
     """
-    value_range = tuple(float(v) for v in value_range)
-    if value_range not in VALUE_RANGES:
-        raise ValueError(
-            f"value_range must be (0.0, 1.0) (sigmoid outputs) or (-1.0, 1.0) (tanh outputs), "
-            f"got {value_range}."
-        )
     if batch_size is not None and (not isinstance(batch_size, int | np.integer) or batch_size < 1):
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}.")
     images, targets = _load_arrays(split, source, path, limit, stacklevel=3)
-    low, high = value_range
     shape = (784,) if flatten else (28, 28, 1)
 
     def prepare(x, y):
-        # Divide rather than multiply by 1/255 so that 255 maps exactly onto `high`.
-        x = tf.reshape(tf.cast(x, tf.float32) / (255.0 / (high - low)) + low, shape)
+        # Divide rather than multiply by 1/255 so that 255 maps exactly onto 1.
+        x = tf.reshape(tf.cast(x, tf.float32) / 255.0, shape)
         return (x, y) if labels else x
 
     ds = tf.data.Dataset.from_tensor_slices((images, targets.astype(np.int32)))

@@ -1,23 +1,10 @@
 """Training on more than one device, in mixed precision, with compile options.
 
-Two kinds of helpers live here:
-
-* In-step helpers that the model families call inside ``train_step``
-  (:func:`global_batch_mean`, :func:`global_means`, :func:`replica_rows`).
-  Without a ``tf.distribute`` strategy, or with one replica, each is exactly
-  the single-device computation, so nothing changes for ordinary training.
-  With ``n > 1`` replicas in sync they make a step on ``n`` devices compute
-  what one device computes on the global batch: the losses are means over the
-  global batch (also when it splits unevenly), the trackers record global
-  means, and the training noise is the global batch's noise (see
-  ``docs/distributed.md``).
-* Command-line helpers (:func:`strategy_scope`, :func:`set_precision`,
-  :func:`compile_options`, :func:`apply_compile_options`) behind
-  ``python -m zoo train --distribute --mixed-precision ... --jit-compile ...
-  --steps-per-execution N``.
-
-This module imports only TensorFlow and Keras at import time, so that
-:mod:`zoo.models` can use it without an import cycle.
+The device and command-line plumbing behind ``python -m zoo train
+--distribute --mixed-precision ... --jit-compile ... --steps-per-execution N``:
+:func:`strategy_scope`, :func:`set_precision`, :func:`compile_options` and
+:func:`resolve_compile_options`. The maths a step does under a strategy (global
+batch means, per-replica noise) is :mod:`zoo.replicas`.
 """
 
 import contextlib
@@ -29,116 +16,6 @@ PRECISIONS = {"float32": "float32", "float16": "mixed_float16", "bfloat16": "mix
 JIT_CHOICES = ("auto", "true", "false")
 
 
-# -- in-step helpers ----------------------------------------------------------
-def _replica_context():
-    """The replica context when more than one replica trains in sync, else ``None``."""
-    ctx = tf.distribute.get_replica_context()
-    if ctx is None or ctx.num_replicas_in_sync == 1:
-        return None
-    return ctx
-
-
-def global_batch_mean(per_example):
-    """This replica's share of the global-batch mean of ``per_example``.
-
-    The optimizer sums the replicas' gradients, so each replica returns
-    ``sum(local values) / global batch size``: the sum over replicas is then
-    the mean over the global batch, and so are the gradients. Dividing a local
-    mean by the number of replicas (``zoo.losses.replica_mean``) gives the same
-    only when the global batch splits evenly; the last batch of an epoch often
-    does not (101 examples on 2 replicas are 51 + 50).
-
-    Args:
-        per_example: A float tensor of shape ``(local_batch,)``.
-
-    Returns:
-        A scalar: the plain batch mean without a strategy or with one replica.
-    """
-    ctx = _replica_context()
-    if ctx is None:
-        return tf.reduce_mean(per_example)
-    count = tf.cast(tf.size(per_example), per_example.dtype)
-    # The count is data, not a function of the weights: no gradient through it.
-    total = tf.stop_gradient(ctx.all_reduce(tf.distribute.ReduceOp.SUM, count))
-    return tf.reduce_sum(per_example) / total
-
-
-def global_means(values):
-    """Means over the global batch of per-example tensors, the same on every replica.
-
-    The trackers are updated with these, so that every replica's
-    ``keras.metrics.Mean`` holds the global value: the logs of a step (Keras
-    averages the replicas' results) and the aggregated epoch value (Keras sums
-    the replicas' ``total`` and ``count``) both equal what one device reports.
-    One all-reduce carries all the terms.
-
-    Args:
-        values: A dict from name to a tensor of shape ``(local_batch,)``.
-
-    Returns:
-        A dict from the same names to float32 scalars.
-    """
-    ctx = _replica_context()
-    if ctx is None:
-        return {name: tf.reduce_mean(value) for name, value in values.items()}
-    parts = []
-    for value in values.values():
-        value = tf.cast(value, "float32")
-        parts += [tf.reduce_sum(value), tf.cast(tf.size(value), "float32")]
-    totals = ctx.all_reduce(tf.distribute.ReduceOp.SUM, tf.stack(parts))
-    return {name: totals[2 * i] / totals[2 * i + 1] for i, name in enumerate(values)}
-
-
-def keras_logs(logs):
-    """Step logs in the shape Keras can reduce across workers.
-
-    Keras 3 reduces a step's logs under ``MultiWorkerMirroredStrategy`` with
-    ``strategy.reduce("MEAN", value, axis=0)``, which fails on scalars
-    ("Invalid reduction dimension 0 for input with 0 dimensions", TensorFlow
-    issue 72388). There, each value gets a leading axis of size 1, which that
-    reduction removes again; elsewhere the logs are returned as they are.
-
-    Args:
-        logs: A dict from name to a scalar tensor (equal on all replicas).
-
-    Returns:
-        The logs, each reshaped to ``(1,)`` under multi-worker training.
-    """
-    ctx = _replica_context()
-    if ctx is None or not isinstance(ctx.strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        return logs
-    return {name: tf.reshape(value, [1]) for name, value in logs.items()}
-
-
-def replica_rows(draw, local_size):
-    """This replica's rows of a random draw made for the whole global batch.
-
-    The model's ``SeedGenerator`` state is a mirrored variable that every
-    replica advances in step, so every replica draws the *same* numbers: drawn
-    for the local batch, the replicas would share one noise batch. Drawing for
-    the global batch and keeping the rows of this replica's examples (Keras
-    splits a global batch into consecutive slices, replica 0 first) gives each
-    example the noise it gets on one device.
-
-    Args:
-        draw: ``draw(n)`` returns ``n`` rows of noise from the model's seed
-            generator (one draw, i.e. one seed step).
-        local_size: This replica's batch size (a scalar tensor or int).
-
-    Returns:
-        ``draw(local_size)`` without a strategy or with one replica; else the
-        ``local_size`` rows of a global draw that belong to this replica.
-    """
-    ctx = _replica_context()
-    if ctx is None:
-        return draw(local_size)
-    local_size = tf.cast(local_size, "int32")
-    sizes = ctx.all_gather(tf.reshape(local_size, [1]), axis=0)
-    offset = tf.reduce_sum(sizes[: ctx.replica_id_in_sync_group])
-    return draw(tf.reduce_sum(sizes))[offset : offset + local_size]
-
-
-# -- command-line helpers -----------------------------------------------------
 def make_strategy(name):
     """The ``tf.distribute`` strategy called ``name``.
 
@@ -256,7 +133,7 @@ def resolve_compile_options(defaults=None, requested=None):
         requested: Options asked for, e.g. from :func:`compile_options`.
 
     Returns:
-        A dict of ``keras.Model.compile`` options for :func:`apply_compile_options`.
+        A dict of ``keras.Model.compile`` options.
 
     Raises:
         ValueError: for an explicit option that cannot run under the strategy in scope.
@@ -288,31 +165,3 @@ def resolve_compile_options(defaults=None, requested=None):
         if is_op_determinism_enabled():
             options.pop("jit_compile")
     return options
-
-
-def apply_compile_options(model, **options):
-    """Compiles ``model`` again with its own optimizers and compile options, updated by ``options``.
-
-    ``recipes.build(name, **overrides)`` takes hyperparameters only; compile
-    options are not hyperparameters, so they are applied afterwards. The
-    optimizers are the same instances (not yet built), so this changes how
-    steps are run and nothing that is learned.
-
-    Args:
-        model: A compiled zoo model that has not trained yet.
-        **options: ``keras.Model.compile`` options, e.g. from
-            :func:`compile_options`.
-
-    Returns:
-        ``model``.
-    """
-    if not options:
-        return model
-    zoo_config = getattr(model, "_zoo_compile_config", None)
-    if zoo_config is not None:  # GAN, LatentGAN: their optimizers and options, as given
-        model.compile(**{**zoo_config, **options})
-    else:  # Autoencoder, VAE: Keras' compile (it keeps a LossScaleOptimizer as it is)
-        config = model.get_compile_config() or {}
-        kept = {k: config[k] for k in ("jit_compile", "steps_per_execution") if k in config}
-        model.compile(optimizer=model.optimizer, **{**kept, **options})
-    return model

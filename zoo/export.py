@@ -22,7 +22,9 @@ scaled to [0, 1] (divide raw pixels by 255), ``codes`` are any real vectors
 of the code size (what ``encode`` returns; for a VAE, points of its latent
 space). Output ``images`` are always in [0, 1].
 
-Which signatures a model gets depends on its family:
+Which signatures a model gets depends on its family, which declares them
+(``endpoints``, :class:`zoo.models.Endpoint`); this module dispatches on no
+model class:
 
 * :class:`~zoo.models.GAN` and :class:`~zoo.models.LatentGAN`: ``generate``
   (default), ``discriminate``. A latent GAN's ``generate`` goes through its
@@ -57,6 +59,7 @@ Example:
     (16, 28, 28, 1)
 """
 
+import inspect
 import os
 import re
 import shutil
@@ -67,12 +70,20 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo.models import GAN, VAE, Autoencoder
+from zoo.models import family_of
+from zoo.models.base import CODES, IMAGES, LATENT
 
-#: Input names: what each signature input must hold (dtype float32).
-LATENT = "latent_normal"
-IMAGES = "images_0_1"
-CODES = "codes"
+__all__ = [
+    "CODES",
+    "IMAGES",
+    "LATENT",
+    "export",
+    "export_from",
+    "load_model_from",
+    "sample_grid_from_export",
+    "saved_model_dir",
+    "signature_names",
+]
 
 #: The file a run directory holds (``python -m zoo train ... --out DIR``).
 RUN_MODEL_FILE = "model.keras"
@@ -97,8 +108,22 @@ def _checked(x, spec):
     return tf.ensure_shape(x, spec.shape, name=f"check_{spec.name}")
 
 
+def _signature_function(method, spec, outputs):
+    """A function of one tensor, named like ``spec``, returning ``method``'s named outputs."""
+
+    def endpoint(x):
+        result = method(_checked(x, spec))
+        result = result if isinstance(result, tuple | list) else (result,)
+        return dict(zip(outputs, result, strict=True))
+
+    # The parameter carries the input's name: TensorFlow prints it in its errors.
+    parameter = inspect.Parameter(spec.name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    endpoint.__signature__ = inspect.Signature([parameter])
+    return endpoint
+
+
 def _endpoints(model):
-    """The signatures of ``model``'s family, default first.
+    """The signatures of ``model``'s family (its ``endpoints``), default first.
 
     Returns:
         A list of ``(name, fn, input_spec)``; each ``fn`` takes one tensor,
@@ -107,58 +132,19 @@ def _endpoints(model):
     Raises:
         TypeError: for objects that are not zoo models.
     """
-    if isinstance(model, GAN):  # LatentGAN included: its generate() decodes.
-        latent_spec = tf.TensorSpec([None, model.latent_dim], tf.float32, name=LATENT)
-        image_spec = tf.TensorSpec([None, *model.image_shape], tf.float32, name=IMAGES)
-
-        # Parameter names match the input names: TF prints them in its errors.
-        def generate(latent_normal):
-            return {"images": model.generate(_checked(latent_normal, latent_spec))}
-
-        def discriminate(images_0_1):
-            return {"probability_real": model.discriminate(_checked(images_0_1, image_spec))}
-
-        return [("generate", generate, latent_spec), ("discriminate", discriminate, image_spec)]
-
-    if isinstance(model, Autoencoder):  # ContractiveAutoencoder and VAE included.
-        image_spec = tf.TensorSpec([None, *model.image_shape], tf.float32, name=IMAGES)
-        code_spec = tf.TensorSpec([None, model.latent_dim], tf.float32, name=CODES)
-
-        def reconstruct(images_0_1):
-            return {"images": model.reconstruct(_checked(images_0_1, image_spec))}
-
-        def encode(images_0_1):
-            encoded = model.encode(_checked(images_0_1, image_spec))
-            if isinstance(model, VAE):
-                z_mean, z_log_var = encoded
-                return {"z_mean": z_mean, "z_log_var": z_log_var}
-            return {"codes": encoded}
-
-        def decode(codes):
-            return {"images": model.decode(_checked(codes, code_spec))}
-
-        endpoints = [
-            ("reconstruct", reconstruct, image_spec),
-            ("encode", encode, image_spec),
-            ("decode", decode, code_spec),
-        ]
-        if isinstance(model, VAE):
-            latent_spec = tf.TensorSpec([None, model.latent_dim], tf.float32, name=LATENT)
-            # VAE.generate is decode under the generative protocol's name; older
-            # models without it decode directly.
-            sample_decoder = getattr(model, "generate", model.decode)
-
-            def generate(latent_normal):
-                return {"images": sample_decoder(_checked(latent_normal, latent_spec))}
-
-            endpoints.append(("generate", generate, latent_spec))
-        return endpoints
-
-    raise TypeError(
-        f"Cannot export {type(model).__name__}: zoo.export knows the zoo families "
-        "(GAN, LatentGAN, Autoencoder, ContractiveAutoencoder, VAE). For another Keras "
-        "model use model.export(path, format='tf_saved_model')."
-    )
+    try:
+        family_of(model)
+    except TypeError as e:
+        raise TypeError(
+            f"Cannot export {type(model).__name__}: {e} For another Keras model use "
+            "model.export(path, format='tf_saved_model')."
+        ) from None
+    endpoints = []
+    for endpoint in model.endpoints:
+        spec = model.input_spec(endpoint.input)
+        fn = _signature_function(getattr(model, endpoint.method), spec, endpoint.outputs)
+        endpoints.append((endpoint.name, fn, spec))
+    return endpoints
 
 
 def signature_names(model):

@@ -282,15 +282,3 @@ def jacobian_frobenius(jacobian):
     """
     batch = tf.shape(jacobian)[0]
     return tf.reduce_sum(tf.square(tf.reshape(jacobian, [batch, -1])), axis=1)
-
-
-def replica_mean(per_example):
-    """Mean over the batch, scaled for ``tf.distribute``.
-
-    Under a strategy each replica sees ``global_batch / n`` examples and the
-    optimizer *sums* the replicas' gradients, so each replica divides by the
-    number of replicas: the result is the gradient of the global-batch mean.
-    Without a strategy ``n`` is 1 and this is a plain mean.
-    """
-    n = tf.distribute.get_strategy().num_replicas_in_sync
-    return tf.reduce_mean(per_example) / tf.cast(n, per_example.dtype)

@@ -17,9 +17,9 @@ def reference_vae(latent_dim=50, hidden=(200, 200), learning_rate=1e-3, seed=Non
 
     Encoder and decoder are 2x200 tanh MLPs, the latent is 50-d, the decoder
     Bernoulli (sigmoid); Adam with their beta_1 = 0.9, beta_2 = 0.999, eps = 1e-4.
-    Train it on :func:`binarized_dataset`; the model carries
-    ``binarized_data = True`` so that :func:`zoo.metrics.vae_metrics` evaluates
-    it on binarised test images.
+    Train it on :func:`binarized_dataset`; the model is built with
+    ``binarized_data=True`` (a config field, kept by ``.keras`` files) so
+    that :func:`zoo.metrics.vae_metrics` evaluates it on binarised test images.
 
     Reference:
         Burda et al., ICLR 2016, section 5: 86.76 nats test NLL (k = 5000) for
@@ -41,10 +41,10 @@ def reference_vae(latent_dim=50, hidden=(200, 200), learning_rate=1e-3, seed=Non
         beta=1.0,
         reconstruction="bce",
         reduction="sum",
+        binarized_data=True,
         seed=seed,
         name="reference_iwae_vae",
     )
-    vae.binarized_data = True
     vae.compile(
         optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-4)
     )

@@ -1,53 +1,39 @@
-"""Training a recipe end to end: data, model, callbacks, ``fit``, artefacts.
+"""Training a recipe end to end: a plan, a build, a fit with callbacks, the artefacts.
 
 This is the one path that the command line, the notebooks and the tests
-share; it adds files around ``model.fit`` and nothing inside it.
+share; it adds files around ``model.fit`` and nothing inside it. :func:`train`
+runs its four parts in order: :func:`plan` (arguments, output directory,
+data, budget), :func:`build` (the model, compiled once, and a checkpoint to
+resume), :func:`fit` (``model.fit`` with zoo's callbacks) and
+:func:`zoo.rundir.finish` (the files of a finished run).
 
 Runs resume: a run killed at any moment (even ``kill -9``) and started again
 with the same arguments goes on from its last checkpoint (see
 :class:`zoo.callbacks.Checkpoint`) and ends with the same optimizer steps, data
 order and random draws as a run that was never stopped. The data order of an
-epoch is a function of ``(seed, epoch)`` only (:func:`epoch_order`), so a
+epoch is a function of ``(seed, epoch)`` only (:func:`zoo.batching.epoch_order`), so a
 resumed epoch skips exactly the batches it had done.
 """
 
+import dataclasses
 import importlib.util
-import json
 import math
 import os
-import shutil
 import time
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import batching, data, recipes, rundir
 from zoo import callbacks as zoo_callbacks
-from zoo import data, distribute, recipes
 from zoo.callbacks import DivergenceError
+from zoo.rundir import CHECKPOINTS, TENSORBOARD
 
-__all__ = ["DivergenceError", "build_model", "check_writable", "epoch_order", "train"]
-
-CHECKPOINTS, FINAL_MODEL, TENSORBOARD = "checkpoints", "model.keras", "tensorboard"
-
-
-def check_writable(out_dir):
-    """Creates ``out_dir`` and fails early, with the fix, if it cannot be written."""
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-        probe = os.path.join(out_dir, ".zoo-write-test")
-        with open(probe, "w") as f:
-            f.write("ok")
-        os.remove(probe)
-    except OSError as e:
-        raise PermissionError(
-            f"Cannot write to the output directory {out_dir!r} ({e.strerror}); "
-            "choose another with --out DIR."
-        ) from e
-    return out_dir
+__all__ = ["DivergenceError", "Plan", "build", "build_model", "fit", "plan", "train"]
 
 
-def build_model(recipe, seed=0, compile_options=None, **overrides):
+def build_model(recipe, seed=0, compile_options=None, fit_steps=None, **overrides):
     """Builds a recipe's model with initial weights that depend on ``seed`` only.
 
     Keras initialisers draw from the global RNG, so this seeds it first
@@ -61,30 +47,9 @@ def build_model(recipe, seed=0, compile_options=None, **overrides):
         True
     """
     keras.utils.set_random_seed(seed)
-    return recipes.build(recipe, compile_options=compile_options, seed=seed, **overrides)
-
-
-def epoch_order(n, seed, epoch):
-    """The order of ``n`` training examples in ``epoch``: a function of (seed, epoch) only."""
-    return np.random.default_rng([seed, epoch]).permutation(n)
-
-
-def _batches(images, batch_size, seed, epochs, skip=0):
-    """A dataset of the uint8 batches of ``epochs`` (a range), less ``skip`` at the start."""
-    n = len(images)
-    orders, lengths = [], []
-    for i, epoch in enumerate(epochs):
-        start = skip * batch_size if i == 0 else 0
-        orders.append(epoch_order(n, seed, epoch)[start:])
-        lengths += [min(batch_size, n - s) for s in range(start, n, batch_size)]
-    rows = tf.RaggedTensor.from_row_lengths(np.concatenate(orders).astype("int32"), lengths)
-    pixels = tf.constant(images)
-
-    def gather(indices):
-        return tf.gather(pixels, indices)
-
-    ds = tf.data.Dataset.from_tensor_slices(rows).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return recipes.build(
+        recipe, compile_options=compile_options, fit_steps=fit_steps, seed=seed, **overrides
+    )
 
 
 def _positive(name, value):
@@ -93,54 +58,234 @@ def _positive(name, value):
     return int(value)
 
 
-def _whole_executions(model, steps):
-    """Lowers ``model.steps_per_execution`` to the largest divisor of ``steps`` not above it.
+# -- 1. the plan ---------------------------------------------------------------------------
+@dataclasses.dataclass
+class Plan:
+    """What a run trains, on what data, for how long, and where its files go.
 
-    Recompiling keeps the optimizers (and any state restored into them).
-
-    Keras runs ``steps_per_execution`` steps per call whatever ``steps_per_epoch``
-    says. :func:`train` feeds all epochs back to back, so a call that ran past
-    the end of an epoch would train on the next epoch's first batches inside
-    this one, and the callbacks would count its steps wrong. 469 steps (full
-    MNIST, batch 128) and 16 give 7.
+    Made by :func:`plan`; ``images`` are the training images (the offline sample
+    already repeated to a full-MNIST epoch), ``steps`` the steps of one epoch.
     """
-    spe = model.steps_per_execution
-    whole = max(d for d in range(1, spe + 1) if steps % d == 0)
-    if whole != spe:
-        distribute.apply_compile_options(model, steps_per_execution=whole)
-    return whole
+
+    recipe: recipes.Recipe
+    epochs: int
+    batch_size: int
+    seed: int
+    out_dir: str
+    images: np.ndarray
+    val_data: tf.data.Dataset
+    grid_images: np.ndarray
+    source_text: str
+    repeats: int
+    limit: int | None
+    overrides: dict
+    compile_options: dict | None = None
+    checkpoint_every: int = 100
+
+    @property
+    def steps(self):
+        return math.ceil(len(self.images) / self.batch_size)
+
+    @property
+    def run(self):
+        """What identifies the run: a checkpoint of another run is not resumed."""
+        return {
+            "recipe": self.recipe.name,
+            "batch_size": self.batch_size,
+            "limit": self.limit,
+            "seed": self.seed,
+            "train_images": len(self.images),
+            "overrides": self.overrides,
+        }
 
 
-#: Training images of full MNIST: an epoch of the offline sample is made this long.
-FULL_TRAIN_IMAGES = 60_000
+def plan(
+    recipe,
+    *,
+    epochs=None,
+    batch_size=None,
+    out_dir=None,
+    source="auto",
+    path=None,
+    limit=None,
+    val_limit=2000,
+    seed=0,
+    checkpoint_every=100,
+    fresh=False,
+    tensorboard=False,
+    compile_options=None,
+    **overrides,
+):
+    """Checks a run's arguments, prepares its directory and loads its data.
 
+    Takes the arguments of :func:`train` (but ``verbose``, ``callbacks`` and
+    ``deterministic``) and raises what it raises for them.
 
-def _sample_repeats(images, source_text, limit):
-    """How many times the offline sample must repeat to fill a full-MNIST epoch (1: no repeat).
-
-    A recipe's budget is in epochs of full MNIST (e.g. 30 epochs of 469 steps for
-    a000.gan). On the offline sample's 4,000 training digits the same epochs would
-    be 15x fewer optimizer steps, too few for a GAN to draw digits; repeating the
-    sample within each epoch keeps the recipe's number of steps, so a first run
-    offline trains as long as one on full MNIST. An explicit ``limit`` asks for
-    a small run and is not repeated.
-
-    Args:
-        images: The training images.
-        source_text: :func:`zoo.data.describe_source` of their source.
-        limit: The run's ``limit``.
+    Returns:
+        A :class:`Plan`.
     """
-    if limit is not None or not source_text.startswith("sample"):
-        return 1
-    return max(1, math.ceil(FULL_TRAIN_IMAGES / max(len(images), 1)))
+    spec = recipes.get(recipe)
+    budget = dict(spec.budget)
+    epochs = _positive("epochs", budget["epochs"] if epochs is None else epochs)
+    batch_size = _positive("batch_size", budget["batch_size"] if batch_size is None else batch_size)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer; got {seed!r}.")
+    if not isinstance(checkpoint_every, int) or checkpoint_every < 0:
+        raise ValueError(
+            "--checkpoint-every (checkpoint_every) must be a whole number of steps >= 0 "
+            f"(0: after each epoch only); got {checkpoint_every!r}."
+        )
+    if tensorboard and importlib.util.find_spec("tensorboard") is None:
+        # Keras' TensorBoard callback would only fail at the end of the first epoch.
+        raise ModuleNotFoundError(
+            "--tensorboard (tensorboard=True) needs the tensorboard package: "
+            "pip install 'tensorboard>=2.16'."
+        )
+    out_dir = rundir.prepare(out_dir or os.path.join("runs", spec.name), fresh=fresh)
+
+    images, _ = data.load_mnist_arrays("train", source=source, path=path, limit=limit)
+    source_text = data.describe_source(source, path)  # may probe TFDS: once per run
+    if len(images) == 0:
+        raise ValueError(
+            f"The training set is empty (0 images from {source_text}); "
+            "check the MNIST file and --limit."
+        )
+    val_data = data.load_mnist(
+        "test", source=source, path=path, batch_size=batch_size, limit=val_limit
+    )
+    grid_images, _ = data.load_mnist_arrays("test", source=source, path=path, limit=32)
+    repeats = batching.sample_repeats(images, source_text, limit)
+    if repeats > 1:
+        sample_size = len(images)
+        images = np.concatenate([images] * repeats)[: batching.FULL_TRAIN_IMAGES]
+        print(
+            f"zoo: the {sample_size:,}-digit sample is repeated {repeats} times per "
+            f"epoch, so that an epoch has full MNIST's {len(images):,} images and the recipe's "
+            "budget the same number of steps."
+        )
+    return Plan(
+        recipe=spec,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        out_dir=out_dir,
+        images=images,
+        val_data=val_data,
+        grid_images=grid_images,
+        source_text=source_text,
+        repeats=repeats,
+        limit=limit,
+        overrides=overrides,
+        compile_options=compile_options,
+        checkpoint_every=checkpoint_every,
+    )
 
 
-def _clear(out_dir):
-    """Removes what a run of zoo leaves in ``out_dir`` that would be taken up again."""
-    for name in (CHECKPOINTS, TENSORBOARD):
-        shutil.rmtree(os.path.join(out_dir, name), ignore_errors=True)
-    if os.path.exists(os.path.join(out_dir, FINAL_MODEL)):
-        os.remove(os.path.join(out_dir, FINAL_MODEL))
+# -- 2. the build --------------------------------------------------------------------------
+def build(run_plan):
+    """The plan's model, compiled once, and its checkpoint, restored when there is one.
+
+    Every execution (``steps_per_execution`` steps) must fit whole into an epoch
+    and into what is left of a resumed one, so the checkpoints' batch counts are
+    read before the model is built (:func:`zoo.recipes.build`'s ``fit_steps``).
+
+    Returns:
+        ``(model, checkpoint, resumed)``: ``resumed`` is the restored state or ``None``.
+    """
+    checkpoint = zoo_callbacks.Checkpoint(
+        os.path.join(run_plan.out_dir, CHECKPOINTS),
+        every=run_plan.checkpoint_every,
+        run=run_plan.run,
+    )
+    model = build_model(
+        run_plan.recipe.name,
+        seed=run_plan.seed,
+        compile_options=run_plan.compile_options,
+        fit_steps=math.gcd(run_plan.steps, *checkpoint.resume_batches()),
+        **run_plan.overrides,
+    )
+    resumed = checkpoint.restore(model)
+    if resumed:
+        print(
+            f"Resuming {run_plan.recipe.name} from {checkpoint.directory} at step "
+            f"{checkpoint.step} (epoch {checkpoint.epoch + 1}, batch {checkpoint.batch} "
+            f"of {run_plan.steps})."
+        )
+    return model, checkpoint, resumed
+
+
+# -- 3. the fit ----------------------------------------------------------------------------
+def fit(run_plan, model, checkpoint, *, verbose="auto", callbacks=(), tensorboard=False):
+    """Trains ``model`` to the plan's last epoch, from where ``checkpoint`` left off.
+
+    A run resumed mid-epoch first finishes that epoch (its remaining batches),
+    then runs the whole epochs in one ``fit`` with a fixed ``steps_per_epoch``.
+
+    Returns:
+        ``(history, grid, seconds)``: the ``keras.callbacks.History`` of every
+        epoch (those before a resume included), the :class:`zoo.callbacks.ImageGrid`
+        and the training time.
+    """
+    out_dir = run_plan.out_dir
+    grid = zoo_callbacks.ImageGrid(out_dir, images=run_plan.grid_images)
+    curves = zoo_callbacks.LossCurves(
+        os.path.join(out_dir, "losses.png"), history=checkpoint.history
+    )
+    extra = [keras.callbacks.TensorBoard(os.path.join(out_dir, TENSORBOARD))] if tensorboard else []
+    # The checkpoint (and its NaN guard) goes first: a diverged step raises before
+    # any other callback draws or logs it.
+    all_callbacks = [checkpoint, grid, curves, *extra, *callbacks]
+
+    start, skip = checkpoint.epoch, checkpoint.batch
+    segments = []  # (first epoch, end epoch, batches to skip, steps_per_epoch)
+    if skip and start < run_plan.epochs:
+        segments.append((start, start + 1, skip, None))
+        start += 1
+    if start < run_plan.epochs:
+        segments.append((start, run_plan.epochs, 0, run_plan.steps))
+    started = time.perf_counter()
+    history = keras.callbacks.History()
+    for first, end, skipped, steps_per_epoch in segments:
+        batches = batching.batches(
+            run_plan.images, run_plan.batch_size, run_plan.seed, range(first, end), skipped
+        )
+        history = model.fit(
+            batches,
+            initial_epoch=first,
+            epochs=end,
+            steps_per_epoch=steps_per_epoch,
+            shuffle=False,  # the order is epoch_order's
+            validation_data=run_plan.val_data,
+            callbacks=all_callbacks,
+            verbose=verbose,
+        )
+    seconds = time.perf_counter() - started
+    history.history = {k: list(v) for k, v in checkpoint.history.items()}
+    history.epoch = list(range(len(next(iter(history.history.values()), []))))
+    return history, grid, seconds
+
+
+# -- 4. the artefacts, and the whole run -----------------------------------------------------
+def _record(run_plan, model, checkpoint, resumed, seconds):
+    """What ``run.json`` says: what was run, on what data, in how long."""
+    return {
+        "recipe": run_plan.recipe.name,
+        "epochs": run_plan.epochs,
+        "batch_size": run_plan.batch_size,
+        "limit": run_plan.limit,
+        "seed": run_plan.seed,
+        "steps": checkpoint.step,
+        "sample_repeats": run_plan.repeats,
+        "resumed_from_step": resumed["step"] if resumed else None,
+        "data": run_plan.source_text,
+        "seconds": round(seconds, 1),
+        "keras": keras.__version__,
+        "overrides": run_plan.overrides,
+        "jit_compile": bool(model.jit_compile),
+        "steps_per_execution": model.steps_per_execution,
+        "dtype_policy": model.dtype_policy.name,
+        "replicas": model.distribute_strategy.num_replicas_in_sync,
+    }
 
 
 def train(
@@ -222,145 +367,34 @@ def train(
     Example:
         >>> model, history = train("a000.gan", epochs=1, limit=512)  # doctest: +SKIP
     """
-    spec = recipes.get(recipe)
-    budget = dict(spec.budget)
-    epochs = _positive("epochs", budget.get("epochs", 5) if epochs is None else epochs)
-    batch_size = _positive(
-        "batch_size", budget.get("batch_size", 128) if batch_size is None else batch_size
+    run_plan = plan(
+        recipe,
+        epochs=epochs,
+        batch_size=batch_size,
+        out_dir=out_dir,
+        source=source,
+        path=path,
+        limit=limit,
+        val_limit=val_limit,
+        seed=seed,
+        checkpoint_every=checkpoint_every,
+        fresh=fresh,
+        tensorboard=tensorboard,
+        compile_options=compile_options,
+        **overrides,
     )
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}.")
-    if not isinstance(checkpoint_every, int) or checkpoint_every < 0:
-        raise ValueError(
-            "--checkpoint-every (checkpoint_every) must be a whole number of steps >= 0 "
-            f"(0: after each epoch only); got {checkpoint_every!r}."
-        )
-    if tensorboard and importlib.util.find_spec("tensorboard") is None:
-        # Keras' TensorBoard callback would only fail at the end of the first epoch.
-        raise ModuleNotFoundError(
-            "--tensorboard (tensorboard=True) needs the tensorboard package: "
-            "pip install 'tensorboard>=2.16'."
-        )
-    out_dir = check_writable(out_dir or os.path.join("runs", spec.name))
-    final = os.path.join(out_dir, FINAL_MODEL)
-    if fresh:
-        _clear(out_dir)
-    elif os.path.exists(final):
-        raise FileExistsError(
-            f"{out_dir!r} already holds a finished run ({final} exists). Pass --fresh "
-            "(fresh=True) to train it again from scratch, replacing it, or choose another --out."
-        )
-    if deterministic:
+    if deterministic:  # before the build, which drops XLA under op determinism
         tf.config.experimental.enable_op_determinism()
-
-    images, _ = data.load_mnist_arrays("train", source=source, path=path, limit=limit)
-    source_text = data.describe_source(source, path)  # may probe TFDS: once per run
-    if len(images) == 0:
-        raise ValueError(
-            f"The training set is empty (0 images from {source_text}); "
-            "check the MNIST file and --limit."
-        )
-    val_ds = data.load_mnist(
-        "test", source=source, path=path, batch_size=batch_size, limit=val_limit
+    model, checkpoint, resumed = build(run_plan)
+    history, grid, seconds = fit(
+        run_plan, model, checkpoint, verbose=verbose, callbacks=callbacks, tensorboard=tensorboard
     )
-    test_images, _ = data.load_mnist_arrays("test", source=source, path=path, limit=32)
-    repeats = _sample_repeats(images, source_text, limit)
-    if repeats > 1:
-        sample_size = len(images)
-        images = np.concatenate([images] * repeats)[:FULL_TRAIN_IMAGES]
-        print(
-            f"zoo: the {sample_size:,}-digit sample is repeated {repeats} times per "
-            f"epoch, so that an epoch has full MNIST's {len(images):,} images and the recipe's "
-            "budget the same number of steps."
-        )
-    steps = math.ceil(len(images) / batch_size)
-
-    model = build_model(spec.name, seed=seed, compile_options=compile_options, **overrides)
-    run = {
-        "recipe": spec.name,
-        "batch_size": batch_size,
-        "limit": limit,
-        "seed": seed,
-        "train_images": len(images),
-        "overrides": overrides,
-    }
-    checkpoint = zoo_callbacks.Checkpoint(
-        os.path.join(out_dir, CHECKPOINTS), every=checkpoint_every, run=run
+    rundir.finish(
+        run_plan.out_dir,
+        model,
+        history.history,
+        _record(run_plan, model, checkpoint, resumed, seconds),
+        last_grid=grid.frames[-1] if grid.frames else None,
+        grid_name=grid.prefix,
     )
-    resumed = checkpoint.restore(model)
-    # Whole executions in the epochs and in what is left of a resumed one.
-    _whole_executions(model, math.gcd(steps, checkpoint.batch))
-    if resumed:
-        print(
-            f"Resuming {spec.name} from {checkpoint.directory} at step {checkpoint.step} "
-            f"(epoch {checkpoint.epoch + 1}, batch {checkpoint.batch} of {steps})."
-        )
-    grid = zoo_callbacks.ImageGrid(out_dir, images=test_images)
-    curves = zoo_callbacks.LossCurves(
-        os.path.join(out_dir, "losses.png"), history=checkpoint.history
-    )
-    extra = [keras.callbacks.TensorBoard(os.path.join(out_dir, TENSORBOARD))] if tensorboard else []
-    # The checkpoint (and its NaN guard) goes first: a diverged step raises before
-    # any other callback draws or logs it.
-    all_callbacks = [checkpoint, grid, curves, *extra, *callbacks]
-
-    # A run resumed mid-epoch first finishes that epoch (its remaining batches),
-    # then runs the whole epochs in one fit with a fixed steps_per_epoch.
-    start, skip = checkpoint.epoch, checkpoint.batch
-    segments = []  # (first epoch, end epoch, batches to skip, steps_per_epoch)
-    if skip and start < epochs:
-        segments.append((start, start + 1, skip, None))
-        start += 1
-    if start < epochs:
-        segments.append((start, epochs, 0, steps))
-    started = time.perf_counter()
-    history = keras.callbacks.History()
-    for first, end, skipped, steps_per_epoch in segments:
-        history = model.fit(
-            _batches(images, batch_size, seed, range(first, end), skipped),
-            initial_epoch=first,
-            epochs=end,
-            steps_per_epoch=steps_per_epoch,
-            shuffle=False,  # the order is epoch_order's
-            validation_data=val_ds,
-            callbacks=all_callbacks,
-            verbose=verbose,
-        )
-    seconds = time.perf_counter() - started
-    history.history = {k: list(v) for k, v in checkpoint.history.items()}
-    history.epoch = list(range(len(next(iter(history.history.values()), []))))
-
-    with open(os.path.join(out_dir, "history.json"), "w") as f:
-        json.dump(history.history, f, indent=1)
-    if grid.frames:
-        shutil.copyfile(grid.frames[-1], os.path.join(out_dir, f"{grid.prefix}.png"))
-    with open(os.path.join(out_dir, "run.json"), "w") as f:
-        json.dump(
-            {
-                "recipe": spec.name,
-                "epochs": epochs,
-                "batch_size": batch_size,
-                "limit": limit,
-                "seed": seed,
-                "steps": checkpoint.step,
-                "sample_repeats": repeats,
-                "resumed_from_step": resumed["step"] if resumed else None,
-                "data": source_text,
-                "seconds": round(seconds, 1),
-                "keras": keras.__version__,
-                "overrides": overrides,
-                "jit_compile": bool(model.jit_compile),
-                "steps_per_execution": model.steps_per_execution,
-                "dtype_policy": model.dtype_policy.name,
-                "replicas": model.distribute_strategy.num_replicas_in_sync,
-            },
-            f,
-            indent=1,
-        )
-    # model.keras marks a finished run, so it is written last and atomically;
-    # the checkpoints are only dropped once it is in place.
-    staging = os.path.join(out_dir, ".partial-model.keras")
-    model.save(staging)
-    os.replace(staging, final)
-    shutil.rmtree(checkpoint.directory, ignore_errors=True)
     return model, history

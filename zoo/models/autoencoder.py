@@ -3,10 +3,19 @@
 import tensorflow as tf
 
 from zoo import losses
-from zoo.models.base import ZooModel, apply_update, f32, objective, register
+from zoo.models.base import (
+    CODES,
+    IMAGES,
+    Endpoint,
+    ZooModel,
+    apply_update,
+    f32,
+    objective,
+    serializable,
+)
 
 
-@register
+@serializable
 class Autoencoder(ZooModel):
     """An autoencoder trained on reconstruction, with one optimizer for both halves.
 
@@ -34,6 +43,12 @@ class Autoencoder(ZooModel):
     """
 
     loss_names = ("loss", "reconstruction_loss")
+    family = "autoencoder"
+    endpoints = (
+        Endpoint("reconstruct", "reconstruct", IMAGES, ("images",)),
+        Endpoint("encode", "encode", IMAGES, ("codes",)),
+        Endpoint("decode", "decode", CODES, ("images",)),
+    )
 
     def __init__(self, encoder, decoder, reconstruction="mse", reduction="sum", **kwargs):
         super().__init__(**kwargs)
@@ -113,7 +128,7 @@ class Autoencoder(ZooModel):
         return config
 
 
-@register
+@serializable
 class ContractiveAutoencoder(Autoencoder):
     """An autoencoder with the contractive penalty ``lambda * ||dh/dx||_F^2``.
 
@@ -136,6 +151,7 @@ class ContractiveAutoencoder(Autoencoder):
     """
 
     loss_names = ("loss", "reconstruction_loss", "contractive_loss")
+    family = "contractive_autoencoder"
 
     def __init__(self, encoder, decoder, contractive_weight=1e-3, **kwargs):
         super().__init__(encoder, decoder, **kwargs)

@@ -8,16 +8,59 @@ sigmoid outputs, (-1, 1) for tanh outputs, as article 001 and 004 use).
 """
 
 import copy
+import dataclasses
 
 import keras
 import tensorflow as tf
 
-from zoo.distribute import global_batch_mean, global_means, keras_logs
 from zoo.models.inputs import check_not_empty, checked_input, images_from, prepare_images
+from zoo.replicas import global_batch_mean, global_means, keras_logs
 
-__all__ = ["ZooModel", "f32", "normal", "prepare_images", "register", "uniform"]
+__all__ = [
+    "CODES",
+    "IMAGES",
+    "LATENT",
+    "Endpoint",
+    "ZooModel",
+    "f32",
+    "normal",
+    "prepare_images",
+    "serializable",
+    "uniform",
+]
 
-register = keras.saving.register_keras_serializable(package="zoo")
+#: Registers a class with Keras' serialisation (``package="zoo"``), so that
+#: ``keras.models.load_model`` finds it. (Recipes have their own registry,
+#: :func:`zoo.recipes.register`.)
+serializable = keras.saving.register_keras_serializable(package="zoo")
+
+#: What a serving input holds, and its name: standard-normal noise ``N(0, I)``,
+#: grayscale images in [0, 1], or codes (what ``encode`` returns). All float32.
+LATENT, IMAGES, CODES = "latent_normal", "images_0_1", "codes"
+
+
+@dataclasses.dataclass(frozen=True)
+class Endpoint:
+    """One serving signature of a family: a model method applied to one named input.
+
+    :mod:`zoo.export` turns each of a model's :attr:`ZooModel.endpoints` into a
+    SavedModel signature, knowing nothing else of the family.
+
+    Args:
+        name: The signature's name (``"generate"``, ``"encode"`` ...).
+        method: The name of the model method it calls on the input.
+        input: What the input holds: :data:`LATENT`, :data:`IMAGES` or :data:`CODES`.
+        outputs: Names of the method's outputs, in the order it returns them.
+    """
+
+    name: str
+    method: str
+    input: str
+    outputs: tuple
+
+    def __post_init__(self):
+        if self.input not in (LATENT, IMAGES, CODES):
+            raise ValueError(f"Endpoint input must be one of {(LATENT, IMAGES, CODES)}.")
 
 
 def f32(t):
@@ -64,6 +107,11 @@ def uniform(shape, seed):
 class ZooModel(keras.Model):
     """Base of the zoo families: ranges, trackers, configs and optimizer building.
 
+    A family declares the protocol that the rest of zoo reads (the recipes,
+    export, callbacks and tests): its :attr:`family` name, its
+    :attr:`sample_kind` and its serving :attr:`endpoints`; it is listed once in
+    :data:`zoo.models.FAMILIES`.
+
     Args:
         network_range: The value range the networks' images live in,
             ``(0.0, 1.0)`` or ``(-1.0, 1.0)``.
@@ -73,6 +121,13 @@ class ZooModel(keras.Model):
 
     #: Names of the ``keras.metrics.Mean`` trackers, in progress-bar order.
     loss_names = ("loss",)
+    #: The family's key in :data:`zoo.models.FAMILIES` and ``Recipe.family``.
+    family = None
+    #: What its image grids show: ``"samples"`` (drawn from noise, by
+    #: ``generate``) or ``"reconstructions"`` (of test images, by ``reconstruct``).
+    sample_kind = "reconstructions"
+    #: The serving signatures, default first (:class:`Endpoint`).
+    endpoints = ()
 
     def __init__(self, network_range=(0.0, 1.0), seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -129,6 +184,11 @@ class ZooModel(keras.Model):
             self.trackers[name].update_state(value)
         return keras_logs({name: tracker.result() for name, tracker in self.trackers.items()})
 
+    def input_spec(self, kind):
+        """The ``tf.TensorSpec`` of a serving input of ``kind`` (batch axis free)."""
+        shape = self.image_shape if kind == IMAGES else (self.latent_dim,)
+        return tf.TensorSpec([None, *shape], tf.float32, name=kind)
+
     # -- value ranges -------------------------------------------------------
     def to_network(self, x):
         lo, hi = self.network_range
@@ -178,6 +238,28 @@ class ZooModel(keras.Model):
         super().compile(optimizer=None, **kwargs)
         self._zoo_compile_config = {**zoo_args, **kwargs}
 
+    def recompile(self, **options):
+        """Compiles again with the same optimizers and losses, changing only ``options``.
+
+        For trying speed settings (``jit_compile``, ``steps_per_execution``) on
+        one model, as ``bench/bench_fit.py`` does. The optimizers are the same
+        instances, so nothing that is learned changes. To train, pass the
+        options to ``recipes.build`` instead, which compiles once.
+
+        Args:
+            **options: ``keras.Model.compile`` options.
+
+        Returns:
+            The model.
+        """
+        if getattr(self, "_zoo_compile_config", None) is not None:
+            self.compile(**{**self._zoo_compile_config, **options})
+        else:  # Keras' own compile (which keeps a LossScaleOptimizer as it is)
+            config = self.get_compile_config() or {}
+            kept = {k: config[k] for k in ("jit_compile", "steps_per_execution") if k in config}
+            self.compile(optimizer=self.optimizer, **{**kept, **options})
+        return self
+
     def get_compile_config(self):
         if getattr(self, "_zoo_compile_config", None) is None:
             return super().get_compile_config()
@@ -202,7 +284,7 @@ def objective(optimizer, per_example):
     """The scalar a tape differentiates: the replica-scaled batch mean, loss-scaled.
 
     Call it *inside* the ``GradientTape``. Under ``tf.distribute`` each replica
-    takes its share of the global-batch mean (:func:`zoo.distribute.global_batch_mean`),
+    takes its share of the global-batch mean (:func:`zoo.replicas.global_batch_mean`),
     so the summed gradients are those of the global mean. ``scale_loss``
     multiplies by the dynamic loss scale under ``mixed_float16`` and is a no-op
     otherwise.

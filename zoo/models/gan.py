@@ -3,8 +3,10 @@
 import tensorflow as tf
 
 from zoo import losses
-from zoo.distribute import replica_rows
 from zoo.models.base import (
+    IMAGES,
+    LATENT,
+    Endpoint,
     ZooModel,
     apply_update,
     build_once,
@@ -12,12 +14,13 @@ from zoo.models.base import (
     maybe_loss_scale,
     normal,
     objective,
-    register,
+    serializable,
     uniform,
 )
+from zoo.replicas import replica_rows
 
 
-@register
+@serializable
 class GAN(ZooModel):
     """A GAN: one ``train_step`` updates the discriminator, then the generator.
 
@@ -71,6 +74,12 @@ class GAN(ZooModel):
     """
 
     loss_names = ("d_loss", "g_loss")
+    family = "gan"
+    sample_kind = "samples"
+    endpoints = (
+        Endpoint("generate", "generate", LATENT, ("images",)),
+        Endpoint("discriminate", "discriminate", IMAGES, ("probability_real",)),
+    )
 
     def __init__(
         self, generator, discriminator, latent_dim=None, d_steps=1, reuse_fakes=True, **kwargs
@@ -294,7 +303,7 @@ class GAN(ZooModel):
         return config
 
 
-@register
+@serializable
 class LatentGAN(GAN):
     """A GAN in an autoencoder's code space, decoded to images by its decoder.
 
@@ -317,6 +326,8 @@ class LatentGAN(GAN):
         Achlioptas et al., "Learning Representations and Generative Models for
         3D Point Clouds", ICML 2018 (latent GANs on autoencoder codes).
     """
+
+    family = "latent_gan"
 
     def __init__(self, generator, discriminator, autoencoder, train_autoencoder=True, **kwargs):
         code_dim = autoencoder.latent_dim

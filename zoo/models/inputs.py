@@ -23,7 +23,7 @@ import tensorflow as tf
 # Floats a hair outside [0, 1] come from resizing or JPEG round-trips; more is a bug.
 _RANGE_TOLERANCE = 1e-3
 _NAN_MESSAGE = "Images contain NaN or Inf; clean the data first."
-_RANGE_FIX = ". Divide raw pixels by 255, or load data with value_range=(0, 1)."
+_RANGE_FIX = ". Divide raw pixels by 255, or pass them as uint8."
 _RANGE_INTRO = "zoo models take float images in [0, 1] (or uint8 in [0, 255]); got values in"
 
 

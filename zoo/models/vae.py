@@ -3,12 +3,12 @@
 import tensorflow as tf
 
 from zoo import losses
-from zoo.distribute import replica_rows
 from zoo.models.autoencoder import Autoencoder
-from zoo.models.base import f32, normal, register
+from zoo.models.base import CODES, IMAGES, LATENT, Endpoint, f32, normal, serializable
+from zoo.replicas import replica_rows
 
 
-@register
+@serializable
 class VAE(Autoencoder):
     """A VAE with a diagonal Gaussian posterior; ``beta`` weights the KL term.
 
@@ -27,6 +27,10 @@ class VAE(Autoencoder):
         beta: Weight of the KL term (``beta > 1`` is the beta-VAE).
         reconstruction: ``"bce"`` (default) or ``"mse"``.
         reduction: ``"sum"`` (default) or ``"mean"``.
+        binarized_data: Whether the model is trained on binarised MNIST
+            (pixels drawn as Bernoulli variables, as likelihood benchmarks
+            do); :mod:`zoo.metrics` then scores it on binarised test images.
+            The model itself trains on whatever data ``fit`` gets.
         **kwargs: Passed to :class:`Autoencoder`.
 
     Example:
@@ -45,8 +49,26 @@ class VAE(Autoencoder):
     """
 
     loss_names = ("loss", "reconstruction_loss", "kl_loss")
+    family = "vae"
+    sample_kind = "samples"
+    endpoints = (
+        Endpoint("reconstruct", "reconstruct", IMAGES, ("images",)),
+        Endpoint("encode", "encode", IMAGES, ("z_mean", "z_log_var")),
+        Endpoint("decode", "decode", CODES, ("images",)),
+        # The decoder on prior samples, under the generative protocol's name.
+        Endpoint("generate", "generate", LATENT, ("images",)),
+    )
 
-    def __init__(self, encoder, decoder, beta=1.0, reconstruction="bce", reduction="sum", **kwargs):
+    def __init__(
+        self,
+        encoder,
+        decoder,
+        beta=1.0,
+        reconstruction="bce",
+        reduction="sum",
+        binarized_data=False,
+        **kwargs,
+    ):
         super().__init__(
             encoder, decoder, reconstruction=reconstruction, reduction=reduction, **kwargs
         )
@@ -64,6 +86,7 @@ class VAE(Autoencoder):
         if beta < 0:
             raise ValueError(f"beta must be >= 0; got {beta}.")
         self.beta = float(beta)
+        self.binarized_data = bool(binarized_data)
 
     def posterior(self, x_net, training=False):
         z_mean, z_log_var = self.encoder(x_net, training=training)
@@ -102,5 +125,5 @@ class VAE(Autoencoder):
 
     def get_config(self):
         config = super().get_config()
-        config.update(beta=self.beta)
+        config.update(beta=self.beta, binarized_data=self.binarized_data)
         return config

@@ -9,19 +9,13 @@ import difflib
 import types
 from collections.abc import Callable, Mapping
 
-from zoo import distribute
+from zoo import distribute, models
 
 #: Allowed values of :attr:`Defect.topic`, in the order the docs list them.
 TOPICS = ("imports", "shapes", "losses", "training loop", "formulas", "facts", "api")
 
-#: Allowed values of :attr:`Recipe.family`, with the zoo class each one builds.
-FAMILIES = {
-    "gan": "zoo.GAN",
-    "autoencoder": "zoo.Autoencoder",
-    "contractive_autoencoder": "zoo.ContractiveAutoencoder",
-    "vae": "zoo.VAE",
-    "latent_gan": "zoo.LatentGAN",
-}
+#: Allowed values of :attr:`Recipe.family`: the model families' own table.
+FAMILIES = models.FAMILIES
 
 SAMPLE_KINDS = ("samples", "reconstructions")
 
@@ -87,8 +81,8 @@ class Recipe:
             overrides update them. Stored read-only.
         defects: The article's defects this recipe corrects (article-wide ones
             are repeated in each of the article's recipes; the docs dedupe them).
-        build_fn: ``build_fn(**hyperparameters)`` returns a compiled model.
-        sample_kind: ``"samples"`` (generative models) or ``"reconstructions"``.
+        build_fn: ``build_fn(compile_options=..., **hyperparameters)`` returns
+            the model, compiled once with those options.
         value_range: Where the networks' images live, and what the model takes
             and returns.
         budget: Training budget of the benchmark, ``dict(epochs=..., batch_size=...)``.
@@ -109,7 +103,6 @@ class Recipe:
     hyperparameters: Mapping
     defects: tuple
     build_fn: Callable
-    sample_kind: str
     value_range: str
     budget: Mapping
     choices: tuple = ()
@@ -123,10 +116,6 @@ class Recipe:
             raise ValueError(f"Recipe name {self.name!r} must start with 'a{self.article}.'.")
         if self.family not in FAMILIES:
             raise ValueError(f"Unknown family {self.family!r}; choose one of {list(FAMILIES)}.")
-        if self.sample_kind not in SAMPLE_KINDS:
-            raise ValueError(
-                f"sample_kind must be one of {SAMPLE_KINDS}; got {self.sample_kind!r}."
-            )
         if not self.defects or not all(isinstance(d, Defect) for d in self.defects):
             raise ValueError(f"Recipe {self.name!r} needs a non-empty tuple of Defect.")
         if set(self.budget) != {"epochs", "batch_size"}:
@@ -145,6 +134,16 @@ class Recipe:
         object.__setattr__(self, "compile_options", options)
         object.__setattr__(self, "defects", tuple(self.defects))
         object.__setattr__(self, "choices", tuple(self.choices))
+
+    @property
+    def model_class(self):
+        """The zoo class this recipe builds (its family's)."""
+        return FAMILIES[self.family]
+
+    @property
+    def sample_kind(self):
+        """What its image grids show, as its family declares (``"samples"`` ...)."""
+        return self.model_class.sample_kind
 
 
 class UnknownRecipeError(KeyError, ValueError):
@@ -208,14 +207,22 @@ def get(name):
         ) from None
 
 
-def build(name, compile_options=None, **overrides):
-    """Builds and compiles the model of recipe ``name``.
+def build(name, compile_options=None, fit_steps=None, **overrides):
+    """Builds the model of recipe ``name``, compiled once with its final options.
 
     Args:
         name: A recipe name, see :func:`names`.
         compile_options: ``keras.Model.compile`` options (``jit_compile``,
             ``steps_per_execution``) that override the recipe's
             :attr:`Recipe.compile_options`.
+        fit_steps: A number of steps that every execution must fit into
+            whole (an epoch's steps, as :func:`zoo.training.train` passes):
+            ``steps_per_execution`` is lowered to its largest divisor not above
+            it. Keras runs ``steps_per_execution`` steps per call whatever
+            ``steps_per_epoch`` says, so a call that ran past the end of an
+            epoch fed back to back with the next would train on the next
+            epoch's first batches and count its steps wrong; 469 steps (full
+            MNIST, batch 128) and 16 give 7.
         **overrides: Hyperparameters to change, e.g. ``beta=4.0``.
 
     Returns:
@@ -234,6 +241,8 @@ def build(name, compile_options=None, **overrides):
         4.0
         >>> build("a000.gan", compile_options={"steps_per_execution": 1}).steps_per_execution
         1
+        >>> build("a000.gan", fit_steps=469).steps_per_execution  # the recipe's 16 -> 7
+        7
     """
     recipe = get(name)
     unknown = sorted(set(overrides) - set(recipe.hyperparameters))
@@ -243,8 +252,12 @@ def build(name, compile_options=None, **overrides):
             f"its hyperparameters are: {', '.join(recipe.hyperparameters)}."
         )
     options = distribute.resolve_compile_options(recipe.compile_options, compile_options)
-    model = recipe.build_fn(**{**recipe.hyperparameters, **overrides})
-    return distribute.apply_compile_options(model, **options)
+    if fit_steps is not None:
+        if isinstance(fit_steps, bool) or not isinstance(fit_steps, int) or fit_steps < 1:
+            raise ValueError(f"fit_steps must be a positive integer; got {fit_steps!r}.")
+        spe = options.get("steps_per_execution", 1)
+        options["steps_per_execution"] = max(d for d in range(1, spe + 1) if fit_steps % d == 0)
+    return recipe.build_fn(compile_options=options, **{**recipe.hyperparameters, **overrides})
 
 
 def by_article():

@@ -156,7 +156,16 @@ AE_DEFECTS = COMMON + (
 
 
 def build_gan(
-    *, latent_dim, hidden, g_batch_norm, d_batch_norm, learning_rate, beta_1, generator_loss, seed
+    *,
+    latent_dim,
+    hidden,
+    g_batch_norm,
+    d_batch_norm,
+    learning_rate,
+    beta_1,
+    generator_loss,
+    seed,
+    compile_options=None,
 ):
     """Article 000's dense GAN: G 100->256->BN->784, D 784->256->1 (logit).
 
@@ -171,6 +180,8 @@ def build_gan(
         beta_1: Adam first-moment decay of both players.
         generator_loss: ``"non_saturating"`` or ``"minimax"``.
         seed: Seed of the training noise.
+        compile_options: ``keras.Model.compile`` options (``jit_compile``,
+            ``steps_per_execution``) that :func:`zoo.recipes.build` resolved.
 
     Returns:
         A compiled :class:`zoo.GAN`.
@@ -191,12 +202,22 @@ def build_gan(
         d_optimizer=adam(learning_rate, beta_1),
         g_optimizer=adam(learning_rate, beta_1),
         generator_loss=generator_loss,
+        **(compile_options or {}),
     )
     return model
 
 
 def build_ae(
-    *, code_dim, hidden, batch_norm, reconstruction, reduction, learning_rate, beta_1, seed
+    *,
+    code_dim,
+    hidden,
+    batch_norm,
+    reconstruction,
+    reduction,
+    learning_rate,
+    beta_1,
+    seed,
+    compile_options=None,
 ):
     """Article 000's dense autoencoder: 784->256->BN->128 (ReLU), 128->256->BN->784.
 
@@ -209,6 +230,8 @@ def build_ae(
         learning_rate: Adam step size.
         beta_1: Adam first-moment decay.
         seed: Seed of the model (unused by a plain autoencoder; kept for symmetry).
+        compile_options: ``keras.Model.compile`` options (``jit_compile``,
+            ``steps_per_execution``) that :func:`zoo.recipes.build` resolved.
 
     Returns:
         A compiled :class:`zoo.Autoencoder`.
@@ -237,7 +260,7 @@ def build_ae(
         seed=seed,
         name="a000_ae",
     )
-    model.compile(optimizer=adam(learning_rate, beta_1))
+    model.compile(optimizer=adam(learning_rate, beta_1), **(compile_options or {}))
     return model
 
 
@@ -267,7 +290,6 @@ register(
         defects=GAN_DEFECTS,
         build_fn=build_gan,
         compile_options=XLA_MULTI_STEP,
-        sample_kind="samples",
         value_range=SIGMOID_RANGE,
         budget=dict(epochs=30, batch_size=128),
         choices=(
@@ -303,7 +325,6 @@ register(
         defects=AE_DEFECTS,
         build_fn=build_ae,
         compile_options=XLA_MULTI_STEP,
-        sample_kind="reconstructions",
         value_range=SIGMOID_RANGE,
         budget=dict(epochs=10, batch_size=128),
         choices=(

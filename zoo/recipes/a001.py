@@ -208,6 +208,7 @@ def build_dcgan(
     beta_1,
     generator_loss,
     seed,
+    compile_options=None,
 ):
     """Article 001's DCGAN with the shapes fixed for 28x28x1.
 
@@ -224,6 +225,8 @@ def build_dcgan(
         beta_1: Adam first-moment decay of both players.
         generator_loss: ``"non_saturating"`` or ``"minimax"``.
         seed: Seed of the training noise.
+        compile_options: ``keras.Model.compile`` options (``jit_compile``,
+            ``steps_per_execution``) that :func:`zoo.recipes.build` resolved.
 
     Returns:
         A compiled :class:`zoo.GAN` working in [-1, 1].
@@ -244,6 +247,7 @@ def build_dcgan(
         d_optimizer=adam(learning_rate, beta_1),
         g_optimizer=adam(learning_rate, beta_1),
         generator_loss=generator_loss,
+        **(compile_options or {}),
     )
     return model
 
@@ -262,6 +266,7 @@ def build_vae(
     learning_rate,
     beta_1,
     seed,
+    compile_options=None,
 ):
     """Article 001's VAE: dense encoder, dense + transposed-convolution decoder, tanh output.
 
@@ -278,6 +283,8 @@ def build_vae(
         learning_rate: Adam step size.
         beta_1: Adam first-moment decay.
         seed: Seed of the sampling noise.
+        compile_options: ``keras.Model.compile`` options (``jit_compile``,
+            ``steps_per_execution``) that :func:`zoo.recipes.build` resolved.
 
     Returns:
         A compiled :class:`zoo.VAE` working in [-1, 1].
@@ -301,7 +308,7 @@ def build_vae(
         seed=seed,
         name="a001_vae",
     )
-    model.compile(optimizer=adam(learning_rate, beta_1))
+    model.compile(optimizer=adam(learning_rate, beta_1), **(compile_options or {}))
     return model
 
 
@@ -334,7 +341,6 @@ register(
         ),
         defects=DCGAN_DEFECTS,
         build_fn=build_dcgan,
-        sample_kind="samples",
         value_range=(
             "Networks in [-1, 1] (tanh output, the article's x / 127.5 - 1); the model takes uint8 "
             "or [0, 1], converts, and returns [0, 1]."
@@ -378,7 +384,6 @@ register(
         defects=VAE_DEFECTS,
         build_fn=build_vae,
         compile_options=MULTI_STEP,
-        sample_kind="samples",
         value_range=(
             "Networks in [-1, 1] (tanh output); the model takes uint8 or [0, 1] and returns [0, 1]."
         ),

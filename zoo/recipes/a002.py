@@ -97,6 +97,7 @@ def build_aegan(
     beta_1,
     generator_loss,
     seed,
+    compile_options=None,
 ):
     """Article 002's GAN: a bottleneck generator and a one-hidden-layer MLP discriminator.
 
@@ -111,6 +112,8 @@ def build_aegan(
         beta_1: Adam first-moment decay of both players.
         generator_loss: ``"non_saturating"`` or ``"minimax"``.
         seed: Seed of the training noise.
+        compile_options: ``keras.Model.compile`` options (``jit_compile``,
+            ``steps_per_execution``) that :func:`zoo.recipes.build` resolved.
 
     Returns:
         A compiled :class:`zoo.GAN`.
@@ -128,6 +131,7 @@ def build_aegan(
         d_optimizer=adam(learning_rate, beta_1),
         g_optimizer=adam(learning_rate, beta_1),
         generator_loss=generator_loss,
+        **(compile_options or {}),
     )
     return model
 
@@ -162,7 +166,6 @@ register(
         defects=DEFECTS,
         build_fn=build_aegan,
         compile_options=XLA_MULTI_STEP,
-        sample_kind="samples",
         value_range=SIGMOID_RANGE,
         budget=dict(epochs=30, batch_size=128),
         choices=(

@@ -162,6 +162,7 @@ def build_cae(
     ae_learning_rate,
     seed,
     compile_model=True,
+    compile_options=None,
 ):
     """The contractive autoencoder 784-128-64-32 (ReLU) and back (sigmoid).
 
@@ -176,6 +177,8 @@ def build_cae(
         ae_learning_rate: Adam step size (the article's ``lr=0.001``).
         seed: Seed of the model.
         compile_model: Compile with Adam; the latent GAN compiles it itself.
+        compile_options: ``keras.Model.compile`` options (``jit_compile``,
+            ``steps_per_execution``) that :func:`zoo.recipes.build` resolved.
 
     Returns:
         A :class:`zoo.ContractiveAutoencoder`, or a :class:`zoo.Autoencoder` for lambda = 0.
@@ -189,7 +192,7 @@ def build_cae(
     else:
         model = Autoencoder(encoder, decoder, name="a003_ae", **common)
     if compile_model:
-        model.compile(optimizer=adam(ae_learning_rate))
+        model.compile(optimizer=adam(ae_learning_rate), **(compile_options or {}))
     return model
 
 
@@ -205,6 +208,7 @@ def build_latent_gan(
     generator_loss,
     contractive_weight,
     seed,
+    compile_options=None,
     **cae_hp,
 ):
     """The fusion: a GAN over the CAE's 32-d codes, decoded by the CAE's decoder.
@@ -221,6 +225,8 @@ def build_latent_gan(
         generator_loss: ``"non_saturating"`` or ``"minimax"``.
         contractive_weight: lambda of the CAE trained alongside.
         seed: Seed of the training noise.
+        compile_options: ``keras.Model.compile`` options (``jit_compile``,
+            ``steps_per_execution``) that :func:`zoo.recipes.build` resolved.
         **cae_hp: The CAE's other hyperparameters (see :func:`build_cae`).
 
     Returns:
@@ -243,6 +249,7 @@ def build_latent_gan(
         g_optimizer=adam(learning_rate, beta_1),
         ae_optimizer=adam(cae_hp["ae_learning_rate"]),
         generator_loss=generator_loss,
+        **(compile_options or {}),
     )
     return model
 
@@ -265,7 +272,6 @@ register(
         defects=CAE_DEFECTS,
         build_fn=build_cae,
         compile_options=NO_XLA_MULTI_STEP,
-        sample_kind="reconstructions",
         value_range=SIGMOID_RANGE,
         budget=dict(epochs=10, batch_size=64),
         choices=(
@@ -292,7 +298,6 @@ register(
         defects=CAE_DEFECTS,
         build_fn=build_cae,
         compile_options=XLA_MULTI_STEP,
-        sample_kind="reconstructions",
         value_range=SIGMOID_RANGE,
         budget=dict(epochs=10, batch_size=64),
         choices=(
@@ -331,7 +336,6 @@ register(
         defects=LATENT_GAN_DEFECTS,
         build_fn=build_latent_gan,
         compile_options=NO_XLA_MULTI_STEP,
-        sample_kind="samples",
         value_range=(
             "The GAN works on 32-d non-negative codes; the CAE's networks in [0, 1]. Takes uint8 "
             "or [0, 1] images, returns [0, 1]."

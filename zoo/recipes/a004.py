@@ -185,7 +185,17 @@ VAE_DEFECTS = COMMON + (
 # -- builders ------------------------------------------------------------------
 
 
-def build_gan(*, latent_dim, g_hidden, d_hidden, learning_rate, beta_1, generator_loss, seed):
+def build_gan(
+    *,
+    latent_dim,
+    g_hidden,
+    d_hidden,
+    learning_rate,
+    beta_1,
+    generator_loss,
+    seed,
+    compile_options=None,
+):
     """Article 004's MLP GAN: G 100-256-512-784 (tanh), D 784-512-256-1 (logit).
 
     Args:
@@ -196,6 +206,8 @@ def build_gan(*, latent_dim, g_hidden, d_hidden, learning_rate, beta_1, generato
         beta_1: Adam first-moment decay of both players.
         generator_loss: ``"non_saturating"`` or ``"minimax"``.
         seed: Seed of the training noise.
+        compile_options: ``keras.Model.compile`` options (``jit_compile``,
+            ``steps_per_execution``) that :func:`zoo.recipes.build` resolved.
 
     Returns:
         A compiled :class:`zoo.GAN` working in [-1, 1].
@@ -215,11 +227,22 @@ def build_gan(*, latent_dim, g_hidden, d_hidden, learning_rate, beta_1, generato
         d_optimizer=adam(learning_rate, beta_1),
         g_optimizer=adam(learning_rate, beta_1),
         generator_loss=generator_loss,
+        **(compile_options or {}),
     )
     return model
 
 
-def build_beta_vae(*, latent_dim, hidden, beta, reconstruction, reduction, learning_rate, seed):
+def build_beta_vae(
+    *,
+    latent_dim,
+    hidden,
+    beta,
+    reconstruction,
+    reduction,
+    learning_rate,
+    seed,
+    compile_options=None,
+):
     """Article 004's beta-VAE: encoder 784-512-(100, 100), decoder 100-512-784.
 
     Args:
@@ -230,6 +253,8 @@ def build_beta_vae(*, latent_dim, hidden, beta, reconstruction, reduction, learn
         reduction: ``"sum"`` over pixels (a per-image log-likelihood) or ``"mean"``.
         learning_rate: Adam step size (the article's 1e-4).
         seed: Seed of the sampling noise.
+        compile_options: ``keras.Model.compile`` options (``jit_compile``,
+            ``steps_per_execution``) that :func:`zoo.recipes.build` resolved.
 
     Returns:
         A compiled :class:`zoo.VAE`.
@@ -251,7 +276,7 @@ def build_beta_vae(*, latent_dim, hidden, beta, reconstruction, reduction, learn
         seed=seed,
         name="a004_beta_vae",
     )
-    model.compile(optimizer=adam(learning_rate))
+    model.compile(optimizer=adam(learning_rate), **(compile_options or {}))
     return model
 
 
@@ -279,7 +304,6 @@ register(
         defects=GAN_DEFECTS,
         build_fn=build_gan,
         compile_options=XLA_MULTI_STEP,
-        sample_kind="samples",
         value_range=(
             "Networks in [-1, 1] (the article's tanh output); the model takes uint8 or [0, 1], "
             "converts, and returns [0, 1]."
@@ -322,7 +346,6 @@ register(
         defects=VAE_DEFECTS,
         build_fn=build_beta_vae,
         compile_options=MULTI_STEP,
-        sample_kind="samples",
         value_range=SIGMOID_RANGE,
         budget=dict(epochs=20, batch_size=128),
         choices=(

@@ -14,7 +14,7 @@ import json
 import re
 from pathlib import Path
 
-from zoo.recipes._core import ARTICLES, FAMILIES, TOPICS, article_defects, by_article
+from zoo.recipes._core import ARTICLES, TOPICS, article_defects, by_article
 
 DEFAULT_OUT_DIR = "docs/articles"
 BENCHMARK_FILE = "benchmark.json"
@@ -132,7 +132,7 @@ def render_article(article_id, out_dir=DEFAULT_OUT_DIR):
                 [
                     f"`{r.name}`",
                     r.title,
-                    f"{r.family} (`{FAMILIES[r.family]}`)",
+                    f"{r.family} (`zoo.{r.model_class.__name__}`)",
                     r.sample_kind,
                     f"{r.budget['epochs']} epochs, batch {r.budget['batch_size']}",
                 ]
