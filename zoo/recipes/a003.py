@@ -128,11 +128,35 @@ COMMON = (
         "Zhu, Park, Isola & Efros, Unpaired Image-to-Image Translation using Cycle-Consistent "
         "Adversarial Networks, ICCV 2017, arXiv:1703.10593.",
     ),
+    Defect(
+        "facts",
+        'Reference [3]: "Chung, J., Im, S., & Kim, K. (2015). Understanding autoencoders: '
+        "Visualizing and interpreting learned features and mappings. In International "
+        'Conference on Learning Representations (pp. 1-9)".',
+        "The docs rest the contractive autoencoder on Rifai et al. (ICML 2011), not on [3].",
+        "Unverifiable: no paper of this title by these authors could be found, and ICLR "
+        'papers appear on arXiv and OpenReview without page numbers, so "pp. 1-9" is no '
+        "ICLR citation. The article's text cites none of its six references.",
+        "ICLR 2015 papers are cited by arXiv number, e.g. Kingma & Ba, Adam, ICLR 2015, "
+        "arXiv:1412.6980.",
+    ),
 )
 
 CAE_DEFECTS = COMMON
 
 LATENT_GAN_DEFECTS = COMMON + (
+    Defect(
+        "facts",
+        '"收缩自编码器与生成对抗网络的融合是一种新的深度学习技术".',
+        "The docs credit the design: a GAN trained on a pretrained autoencoder's codes is the "
+        "latent GAN of Achlioptas et al. (ICML 2018).",
+        "Not new: the latent GAN was published in 2018, and adversarial autoencoders matched "
+        "an autoencoder's codes to a distribution with a GAN in 2015; the article, whose "
+        "references reach 2020, cites neither.",
+        "Achlioptas, Diamanti, Mitliagkas & Guibas, Learning Representations and Generative "
+        "Models for 3D Point Clouds, ICML 2018; Makhzani et al., Adversarial Autoencoders, "
+        "arXiv:1511.05644 (2015).",
+    ),
     Defect(
         "losses",
         "Generator trained alone on `criterion(x, x)` with `x = generator(z)`.",
