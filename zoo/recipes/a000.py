@@ -65,6 +65,32 @@ COMMON = (
         "Goodfellow, Bengio & Courville, Deep Learning (MIT Press 2016), ch. 14 "
         "(autoencoders) and ch. 20 (deep generative models).",
     ),
+    Defect(
+        "facts",
+        '"训练过程不稳定：GANs和AEs的训练过程容易出现模型收敛不稳定、震荡现象等问题".',
+        "The docs treat unstable, oscillating training as the GAN's problem; the autoencoder "
+        "recipe is an ordinary minimisation of its reconstruction error.",
+        "Oscillation and non-convergence come from the GAN's two-player game, where each "
+        "network's update changes the other's objective; an autoencoder minimises one fixed "
+        "loss by gradient descent, like any regression, and has no such dynamics.",
+        "Goodfellow et al., Generative Adversarial Networks, Communications of the ACM 63(11), "
+        "2020 (GANs are based on game theory, other generative models on optimization).",
+    ),
+)
+
+# Not a defect: the article's sigmoid output is sound in Keras 3 (see the text).
+LOGIT_CHOICE = (
+    "D returns a logit and the losses are written on it with softplus "
+    "(-log D = softplus(-l), -log(1 - D) = softplus(l)), where the article ends D in "
+    "`Dense(1, activation='sigmoid')`. That is not a fix: the article's code names no loss "
+    "for D (its models are never compiled), and had it used Keras' `binary_crossentropy` on "
+    "that output, Keras 3 would recover the pre-sigmoid logit that the sigmoid activation "
+    "attaches to its output and compute the exact `sigmoid_cross_entropy_with_logits`; only "
+    "when another op stands between the sigmoid and the loss does Keras clip the "
+    "probability to [1e-7, 1 - 1e-7] instead, where the loss stops at 16.1 and its "
+    "gradient is 0. The zoo's GAN step computes its losses itself from logits (`zoo.losses`), "
+    "so it relies on neither path; the formula's log(1 - D(G(z))) written by hand on a "
+    "float32 sigmoid would be -inf once the logit passes about 17 (the sigmoid rounds to 1)."
 )
 
 GAN_DEFECTS = COMMON + (
@@ -109,12 +135,6 @@ GAN_DEFECTS = COMMON + (
         "fakes (what the generator's update and the zoo's separate real/fake passes feed "
         "it) from a real one. Measured: with it, d_loss stays at 2 ln 2 = 1.386 and the "
         "samples stay grey noise after 5 epochs.",
-    ),
-    Defect(
-        "losses",
-        "Discriminator ending in `Dense(1, activation='sigmoid')` fed to a cross-entropy.",
-        "The discriminator returns a logit; the loss applies the sigmoid stably (softplus).",
-        "log(sigmoid(x)) underflows once D is confident, which stalls or NaNs training.",
     ),
     Defect(
         "formulas",
@@ -297,6 +317,7 @@ register(
             "leaves them as `...`.",
             "Non-saturating generator loss, as Goodfellow et al. recommend; `generator_loss="
             "'minimax'` gives the formula's literal log(1 - D(G(z))).",
+            LOGIT_CHOICE,
         ),
     )
 )

@@ -64,6 +64,23 @@ COMMON = (
         "latent space match the prior so that decoding N(0, I) noise gives data.",
         "Kingma & Welling, Auto-Encoding Variational Bayes, ICLR 2014, section 2.2.",
     ),
+    Defect(
+        "training loop",
+        "`z_dim` used in both `train` functions and both `__main__` blocks but defined only "
+        "inside `build_generator` (GAN) and `build_encoder` / `build_decoder` (VAE).",
+        "The latent size is a hyperparameter of the recipe (100).",
+        "A local variable of one function is not visible in another: NameError.",
+    ),
+    Defect(
+        "training loop",
+        "`for epoch in range(epochs)` drawing one random batch of 128 per iteration, with "
+        "`epochs=100000` (GAN) and `epochs=100` (VAE), printed as `Epoch [{}/{}]`.",
+        "Budgets count real epochs, full shuffled passes over the 60,000 MNIST training images.",
+        'Each "epoch" is a single step: the GAN\'s 100000 are 12.8 million images, about 213 '
+        "passes over MNIST, and the VAE's 100 are 12,800 images, about a fifth of one pass "
+        "(and, since the loop overwrites the dataset, only the 128 images of its first "
+        "random batch after step one).",
+    ),
 )
 
 DCGAN_DEFECTS = COMMON + (
@@ -101,12 +118,6 @@ DCGAN_DEFECTS = COMMON + (
     ),
     Defect(
         "training loop",
-        "`z_dim` used in `train` and `__main__` but defined only inside `build_generator`.",
-        "The latent size is a hyperparameter of the recipe (100).",
-        "NameError.",
-    ),
-    Defect(
-        "training loop",
         "Generator step: `discriminator.trainable = False; "
         "discriminator.train_on_batch(noise, np.ones(...))`.",
         "A tape on the generator's variables differentiates -log D(G(z)) through D.",
@@ -123,12 +134,6 @@ DCGAN_DEFECTS = COMMON + (
         "One compiled GAN; fake images are generated inside the training step.",
         "The generator has no targets for a loss of its own, `predict` cuts the gradient, "
         "and unpacking one model into two names raises.",
-    ),
-    Defect(
-        "losses",
-        "Discriminator ending in `Dense(1, activation='sigmoid')` with binary cross-entropy.",
-        "The discriminator returns a logit; the loss applies the sigmoid stably.",
-        "log(sigmoid(x)) underflows once D is confident.",
     ),
 )
 
@@ -161,6 +166,18 @@ VAE_DEFECTS = COMMON + (
         "Conv2DTranspose(32, 5, stride 2, ReLU) -> Conv2DTranspose(1, 5, stride 2) -> tanh.",
         "512 values cannot be reshaped to 7x7x1 = 49, and one stride-2 layer reaches 14x14, "
         "not 28x28.",
+    ),
+    Defect(
+        "shapes",
+        "`reconstruction_loss = mean_squared_error(x_train, generated_images)` on "
+        "(128, 28, 28, 1) batches, then `loss = reconstruction_loss + 0.001 * kl_divergence` "
+        "with `kl_divergence = -0.5 * K.sum(..., axis=-1)`.",
+        "The VAE reduces each term to one number per image (squared error averaged over the "
+        "784 pixels, KL summed over the 100 latent dimensions) before adding them.",
+        "Keras' `mean_squared_error` averages over the last axis only, so on (B, 28, 28, 1) it "
+        "returns (B, 28, 28), while the KL is (B,): trailing axes 28 and B do not broadcast, "
+        "and with the article's batch of 128 TensorFlow raises \"Incompatible shapes: "
+        '[128,28,28] vs. [128]". A reader meets this once the decoder reaches 28x28x1.',
     ),
     Defect(
         "training loop",
@@ -351,6 +368,16 @@ register(
             "reach 28x28; kernel 4 and 256 filters kept.",
             'The article\'s 100000 "epochs" are single-batch iterations; the recipe counts real '
             "epochs over MNIST.",
+            "D returns a logit and the losses are written on it with softplus, where the article "
+            "compiles a `Dense(1, activation='sigmoid')` discriminator with "
+            "`loss='binary_crossentropy'`. That pairing is sound in Keras 3, so this is not a fix: "
+            "`binary_crossentropy` recovers the pre-sigmoid logit that the sigmoid activation "
+            "attaches to its output and computes the exact `sigmoid_cross_entropy_with_logits` "
+            "(checked: a logit of -200 against label 1 costs 200, not -log(1e-7) = 16.1); only "
+            "when another op stands between the sigmoid and the loss does Keras clip the "
+            "probability to [1e-7, 1 - 1e-7], where the loss stops at 16.1 and its gradient is 0. "
+            "The zoo's GAN step computes its losses itself from logits (`zoo.losses`), so it "
+            "relies on neither path.",
         ),
     )
 )

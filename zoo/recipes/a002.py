@@ -50,12 +50,6 @@ DEFECTS = (
     ),
     Defect(
         "losses",
-        "Discriminator ending in `Dense(1, activation='sigmoid')`.",
-        "The discriminator returns a logit; the loss applies the sigmoid stably.",
-        "log(sigmoid(x)) underflows once D is confident.",
-    ),
-    Defect(
-        "losses",
         '"生成器的损失函数通常为均方误差（MSE）或交叉熵损失".',
         "The generator minimises the adversarial loss -log D(G(z)) (non-saturating).",
         "Noise-driven samples have no paired target for an MSE; the generator learns only "
@@ -81,6 +75,19 @@ DEFECTS = (
         "The GAN game's global optimum is p_g = p_data; realistic samples are the "
         "consequence, not a different goal.",
         "Goodfellow et al., NeurIPS 2014, section 4.1, theorem 1.",
+    ),
+    Defect(
+        "facts",
+        '"自动编码器可以用于生成这些样本，通过将随机噪声映射到生成器的输出空间" (section 2; '
+        'the FAQ repeats "自动编码器可以用于生成逼真的样本").',
+        "The docs say that noise becomes samples through the generator trained against D; "
+        "the recipe's generator only borrows an autoencoder's bottleneck shape.",
+        "An autoencoder is trained to reconstruct its inputs, not to map random noise to "
+        "data: its decoder has no prior over codes, so decoding noise gives no realistic "
+        "samples (notebook 000 shows this for article 000's autoencoder). Sampling needs a "
+        "generative model such as a GAN's generator or a VAE's decoder with its prior.",
+        "Goodfellow, Bengio & Courville, Deep Learning (MIT Press 2016), ch. 14 and ch. 20; "
+        "Kingma & Welling, Auto-Encoding Variational Bayes, ICLR 2014.",
     ),
 )
 
@@ -171,7 +178,7 @@ register(
         choices=(
             "intermediate_dim = 256 (the hidden width of articles 000 and 004) and output_dim = "
             "784, the flattened 28x28 image.",
-            "Generator read from the text (section 3.2): noise (input_dim = 100) -> hidden layer "
+            "Generator read from the text (section 3.2): noise -> hidden layer "
             '-> z_dim = 32 code -> "线性层" to 784 pixels -> "激活函数（如sigmoid或tanh）". '
             "The code is linear: the text puts the squashing on the high-dimensional output "
             "(the code's tanh is on its output_dim layer), and sigmoid matches data in [0, 1].",
@@ -182,6 +189,19 @@ register(
             'The article\'s "decoder" block (output_dim -> intermediate -> output_dim, sigmoid) '
             "has no role in a GAN and is dropped; its Adam(0.0002, 0.5) optimizers are kept.",
             "Batch size 128 (not given in the article).",
+            "Noise size 100 is the article's `input_dim = 100`, which its code defines but never "
+            "uses: the inputs its code gives the generator side are `latent_input = "
+            "Input(shape=(z_dim,))` and the unused `z = Input(shape=(z_dim,))`, both 32-d, and "
+            "the text (section 3.2) names the noise z without a size. The recipe reads "
+            "`input_dim` as the noise size and `z_dim` as the code size; this is a reading, not "
+            "the article's code, which would feed 32-d noise.",
+            "D returns a logit and the losses are written on it with softplus, where the article "
+            "ends D in `Dense(1, activation='sigmoid')`. That is not a fix: the article names no "
+            'loss for D ("使用损失函数（如交叉熵损失）"), and Keras 3\'s `binary_crossentropy` '
+            "on that output would recover the pre-sigmoid logit that the sigmoid activation "
+            "attaches to its output and compute the exact `sigmoid_cross_entropy_with_logits` "
+            "(it clips to [1e-7, 1 - 1e-7] only when another op stands between the sigmoid and "
+            "the loss). The zoo's GAN step computes its losses itself from logits (`zoo.losses`).",
         ),
     )
 )

@@ -73,10 +73,12 @@ GAN_DEFECTS = COMMON + (
         "`train_on_batch` updates, and `predict` cuts the gradient to the generator.",
     ),
     Defect(
-        "losses",
-        "Discriminator ending in `Dense(1, activation='sigmoid')`.",
-        "The discriminator returns a logit; the loss applies the sigmoid stably.",
-        "log(sigmoid(x)) underflows once D is confident.",
+        "training loop",
+        "`for epoch in range(1000)`, each iteration one batch of 128 noise vectors "
+        "(`noise_generator(128)`).",
+        "Budgets count real epochs over the 60,000 MNIST training images (batch size 128).",
+        'Each "epoch" is a single step: 1000 steps of 128 are 128,000 samples, about two '
+        "passes' worth of MNIST, although the loop never loads a real image.",
     ),
     Defect(
         "formulas",
@@ -116,6 +118,16 @@ VAE_DEFECTS = COMMON + (
         "`x = Input(...)`, then `x = Flatten()(x)` and `Model(x, z)`.",
         "The encoder keeps its Input tensor and returns `[z_mean, z_log_var]`.",
         "Overwriting `x` makes the model's input a non-Input tensor; Keras raises.",
+    ),
+    Defect(
+        "api",
+        "`z = tf.keras.layers.Lambda(lambda x: x * tf.exp(z_log_var))(z_mean)` in "
+        "`encoder_model`, the function closing over the symbolic `z_log_var`.",
+        "The zoo VAE takes both outputs of its encoder as inputs of its sampling step.",
+        "Keras 3 cannot pass a symbolic KerasTensor to a TensorFlow op: building the layer "
+        'fails ("We could not automatically infer the shape of the Lambda\'s output"; with '
+        '`output_shape` given, "A KerasTensor cannot be used as input to a TensorFlow '
+        'function"). A value a layer uses must reach it as an input.',
     ),
     Defect(
         "formulas",
@@ -318,6 +330,14 @@ register(
             "pairwise L2 5.2, 60% saturated pixels), beta_1 = 0.5 cleaner and more varied ones "
             "after 10 (7.7, 72%). `beta_1=0.9` restores the article's setting.",
             "Batch size 128, the article's.",
+            "D returns a logit and the losses are written on it with softplus, where the article "
+            "ends D in `Dense(1, activation='sigmoid')`. That is not a fix: the article's code "
+            "names no loss for D (its models are never compiled), and Keras 3's "
+            "`binary_crossentropy` on that output would recover the pre-sigmoid logit that the "
+            "sigmoid activation attaches to its output and compute the exact "
+            "`sigmoid_cross_entropy_with_logits` (it clips to [1e-7, 1 - 1e-7] only when another "
+            "op stands between the sigmoid and the loss). The zoo's GAN step computes its losses "
+            "itself from logits (`zoo.losses`).",
         ),
     )
 )
