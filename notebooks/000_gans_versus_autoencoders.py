@@ -74,11 +74,12 @@ print(f"train {x_train.shape} {x_train.dtype}, test {x_test.shape}; quick mode: 
 # with the same code that writes `docs/articles/`. In short, the article's loops mix Keras
 # calls with PyTorch ones (`zero_gradients`, `backward`, `step`), never form a batch
 # (`real_images[_, :batch_size, :]` picks rows of one image), train the *discriminator* in
-# what is meant to be the generator's step, and apply a cross-entropy to a sigmoid output.
-# zoo replaces all of it with models whose `train_step` does one discriminator and one
+# what is meant to be the generator's step. zoo replaces all of it with models whose `train_step` does one discriminator and one
 # generator update per batch under `tf.GradientTape`, each on its own network's variables
-# with its own Adam; the discriminator returns a logit and the losses apply the sigmoid
-# stably (`softplus`). The layer sizes, batch normalization and optimizer settings are the
+# with its own Adam. The discriminator returns a logit and the losses apply the sigmoid
+# inside (`softplus`); the article's sigmoid output with Keras' cross-entropy is sound too,
+# since Keras reads the logit back from the sigmoid (a choice, not a defect; see the
+# recipe's choices). The layer sizes, batch normalization and optimizer settings are the
 # article's.
 
 # %%

@@ -21,7 +21,8 @@
 #
 # The article's code builds disconnected Keras graphs from undefined sizes and leaves both
 # training loops empty (`# ...`). The recipe `a002.aegan` is the GAN the text describes: noise
-# (100) → a hidden layer → a 32-d **code** → one linear map to 784 pixels → sigmoid, against a
+# (100-d here; the article's generator inputs are 32-d, `Input(shape=(z_dim,))`, see the
+# recipe's choices) → a hidden layer → a 32-d **code** → one linear map to 784 pixels → sigmoid, against a
 # one-hidden-layer MLP discriminator (the exact layers are in the recipe table below). This
 # notebook trains it while tracking how varied its samples are, which exposes the failure the
 # article lists among GANs' challenges, mode collapse; takes the generator back to its most

@@ -4,10 +4,11 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import check_saving
-from test_models import small_gan
+from helpers import FAMILIES, check_saving
 
 from zoo import losses
+
+small_gan = FAMILIES["gan"].build_larger
 
 LOGITS = np.array([[-2.0], [-0.5], [0.0], [0.7], [3.0]], dtype="float32")
 FAKE = np.array([[1.0], [-1.0], [0.5], [-3.0], [0.0]], dtype="float32")

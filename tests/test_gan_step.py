@@ -4,8 +4,9 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import changed, weights_of
-from test_models import small_gan, small_latent_gan
+from helpers import FAMILIES, changed, weights_of
+
+small_gan, small_latent_gan = FAMILIES["gan"].build_larger, FAMILIES["latent_gan"].build_larger
 
 
 class CallCounter(keras.layers.Layer):
