@@ -96,7 +96,7 @@ def evaluate(name, model, family, reference, x_test, args):
         rec = metrics.reconstruction_errors(model, x_test)
         row.update(mse=rec["mse"], bce=rec["bce"])
     if family == "vae":
-        binarized = bool(getattr(model, "binarized_data", False))
+        binarized = metrics.binarized_data(model)
         # Decoding k samples per image is the cost: the IWAE bound uses a subset.
         k, n_iwae = args.iwae_k, args.iwae_n if binarized else args.iwae_n // 4
         if name in IWAE_BUDGETS and not args.quick:
@@ -198,8 +198,8 @@ def main(argv=None):
         args.n_samples, args.kid_subsets, args.iwae_k, args.iwae_n = 1000, 10, 50, 40
     start = time.perf_counter()
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    (x_train, _), (x_test, _) = classifier.load_mnist_arrays()
-    extractor = classifier.default_extractor()
+    (x_train, _), (x_test, _) = classifier.load_mnist(source="npz")
+    extractor = classifier.default_extractor(source="npz")
     print(f"classifier: {extractor.metadata}", file=sys.stderr)
 
     reference = metrics.summarize(x_test, extractor)
