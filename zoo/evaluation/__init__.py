@@ -9,13 +9,18 @@
   ELBO and importance-weighted (IWAE) bound, with the terms of :mod:`zoo.losses`.
 * :mod:`zoo.evaluation.checks`: cheap sanity figures (saturated pixels,
   pairwise distances, Jacobian norms, the model's own negative ELBO).
+* :mod:`zoo.evaluation.loading`: a run directory, ``.keras`` file or
+  SavedModel export as one model protocol (exports through their signatures).
+* :mod:`zoo.evaluation.run`: one model beside its floor (real training digits
+  scored the same way), what ``python -m zoo eval PATH`` and
+  ``bench/results.py`` (``make results``) run.
 
 :mod:`zoo.metrics` re-exports the metric functions under their old names.
 
 Example:
     >>> from zoo import evaluation
-    >>> ref = evaluation.summarize(x_test)                    # doctest: +SKIP
-    >>> evaluation.generative_metrics(gan, ref, n=10_000)     # doctest: +SKIP
+    >>> result = evaluation.evaluate("runs/a000.gan")     # doctest: +SKIP
+    >>> print(evaluation.format_table(result))          # doctest: +SKIP
 """
 
 from zoo.evaluation.checks import (
@@ -54,20 +59,39 @@ from zoo.evaluation.likelihood import (
     reconstruction_errors,
     vae_metrics,
 )
+from zoo.evaluation.loading import ExportedModel, capabilities, load
+from zoo.evaluation.run import (
+    EVAL_FILE,
+    RealSet,
+    evaluate,
+    evaluate_model,
+    flat_row,
+    format_table,
+    progress_bars,
+    real_set,
+)
 
 __all__ = [
     "COVERAGE_THRESHOLD",
+    "EVAL_FILE",
     "ClassCoverage",
     "ClassScore",
+    "ExportedModel",
     "FeatureStats",
     "FeatureSummary",
     "MeanImage",
+    "RealSet",
     "Reservoir",
     "binarized_data",
+    "capabilities",
     "class_coverage",
     "classifier_score",
     "compare",
     "elbo_per_example",
+    "evaluate",
+    "evaluate_model",
+    "flat_row",
+    "format_table",
     "frechet_distance",
     "frechet_distance_from_moments",
     "generative_metrics",
@@ -78,9 +102,12 @@ __all__ = [
     "kernel_distance",
     "kid_from_features",
     "likelihood_label",
+    "load",
     "mean_image_errors",
     "mean_pairwise_distance",
     "negative_elbo",
+    "progress_bars",
+    "real_set",
     "reconstruction_errors",
     "sample_batches",
     "saturated_fraction",
