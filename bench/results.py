@@ -6,6 +6,8 @@ KID and the classifier score of generated samples (generative models), test
 reconstruction MSE/BCE (autoencoders and VAEs), and the test ELBO and IWAE NLL
 bound (VAEs), beside the floor: the same scores of real MNIST training digits
 against the test set. Prints a markdown table and writes ``docs/results.md``.
+Every figure comes from :func:`zoo.evaluation.evaluate_model`, the code that
+``python -m zoo eval`` runs.
 
 Usage:
     .venv/bin/python bench/results.py                  # the full run (about 25 min)
@@ -27,7 +29,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from zoo import classifier, metrics, reference  # noqa: E402
+from zoo import classifier, evaluation, reference  # noqa: E402
 
 REFERENCE = "reference.iwae_vae"
 # (epochs, training images). The recipes' own budgets (10-30 epochs) take hours
@@ -51,8 +53,6 @@ DEFAULT_BUDGET = (1, 10_000)
 # a quarter of them for grey-value models) costs too much: a001.vae's transposed-
 # convolution decoder is about 15x the cost of an MLP decoder per sample.
 IWAE_BUDGETS = {"a001.vae": (100, 250)}
-GENERATIVE = {"gan", "latent_gan", "vae"}
-RECONSTRUCTING = {"autoencoder", "contractive_autoencoder", "vae"}
 
 
 def recipe_entries(selected=None):
@@ -83,33 +83,26 @@ def train(name, build, batch_size, x_train, epochs, n_train, seed=0):
     return model, time.perf_counter() - start
 
 
-def evaluate(name, model, family, reference, x_test, args):
-    """The figures of one trained model, as a dict (absent keys: not applicable)."""
-    row = {}
-    if family in GENERATIVE:
-        row.update(
-            metrics.generative_metrics(
-                model, reference, n=args.n_samples, kid_subsets=args.kid_subsets
-            )
-        )
-    if family in RECONSTRUCTING:
-        rec = metrics.reconstruction_errors(model, x_test)
-        row.update(mse=rec["mse"], bce=rec["bce"])
-    if family == "vae":
-        binarized = bool(getattr(model, "binarized_data", False))
-        # Decoding k samples per image is the cost: the IWAE bound uses a subset.
-        k, n_iwae = args.iwae_k, args.iwae_n if binarized else args.iwae_n // 4
-        if name in IWAE_BUDGETS and not args.quick:
-            k, n_iwae = IWAE_BUDGETS[name]
-        row.update(metrics.vae_metrics(model, x_test, k=k, n_iwae=n_iwae))
-        row["likelihood"] = (
-            "Bernoulli, binarised"
-            if binarized
-            else "Bernoulli, grey"
-            if model.reconstruction == "bce"
-            else "Gaussian"
-        )
-    return row
+def evaluate(name, model, real, args, extractor=None):
+    """The figures of one trained model, as a flat dict (absent keys: not applicable).
+
+    The same :func:`zoo.evaluation.evaluate_model` as ``python -m zoo eval``:
+    what a model is scored on follows from what it can do.
+    """
+    # Decoding k samples per image is the cost: the IWAE bound uses a subset.
+    k, n_iwae = args.iwae_k, args.iwae_n if evaluation.binarized_data(model) else args.iwae_n // 4
+    if name in IWAE_BUDGETS and not args.quick:
+        k, n_iwae = IWAE_BUDGETS[name]
+    scores = evaluation.evaluate_model(
+        model,
+        real,
+        n=args.n_samples,
+        k=k,
+        iwae_images=n_iwae,
+        extractor=extractor,
+        kid_subsets=args.kid_subsets,
+    )
+    return evaluation.flat_row(scores)
 
 
 def fmt(value, spec):
@@ -198,24 +191,16 @@ def main(argv=None):
         args.n_samples, args.kid_subsets, args.iwae_k, args.iwae_n = 1000, 10, 50, 40
     start = time.perf_counter()
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    (x_train, _), (x_test, _) = classifier.load_mnist_arrays()
-    extractor = classifier.default_extractor()
+    (x_train, _), (x_test, _) = classifier.load_mnist(source="npz")
+    extractor = classifier.default_extractor(source="npz")
     print(f"classifier: {extractor.metadata}", file=sys.stderr)
 
-    reference = metrics.summarize(x_test, extractor)
     # One pass over the 60,000 training digits: their moments give the full floor,
-    # their reservoir a uniform random subset of n_samples, the size models are scored at.
-    train_all = metrics.summarize(x_train, extractor, kid_samples=args.n_samples)
-    subset = train_all.reservoir.array
-    real = metrics.FeatureSummary(metrics.FeatureStats().update(subset), train_all.reservoir, None)
-    floor = {
-        **metrics.compare(reference, real, args.kid_subsets),
-        "classifier_score": train_all.classifier_score,
-    }
-    ref_stats, train_stats = reference.stats, train_all.stats
-    floor_full = metrics.frechet_distance_from_moments(
-        train_stats.mean, train_stats.covariance, ref_stats.mean, ref_stats.covariance
+    # a reservoir of n_samples of them the floor at the size models are scored at.
+    real = evaluation.real_set(
+        x_train, x_test, args.n_samples, extractor, kid_subsets=args.kid_subsets, full_train=True
     )
+    floor, floor_full = real.floor, real.floor_full_fd
     print(f"floor: {floor}, full train vs test FD {floor_full:.3f}", file=sys.stderr)
 
     rows = []
@@ -223,7 +208,7 @@ def main(argv=None):
         epochs, n_train = (1, 2000) if args.quick else BUDGETS.get(name, DEFAULT_BUDGET)
         model, seconds = train(name, build, batch_size, x_train, epochs, n_train)
         row = dict(name=name, family=family, epochs=epochs, n_train=n_train, seconds=seconds)
-        row.update(evaluate(name, model, family, reference, x_test, args))
+        row.update(evaluate(name, model, real, args, extractor))
         print(f"{name}: {row}", file=sys.stderr, flush=True)
         rows.append(row)
 

@@ -7,7 +7,7 @@ size; ``--epochs`` and ``--train-images`` shrink it), then:
   generative recipes, or 32 test images (odd rows) above their
   reconstructions (even rows) for the autoencoders;
 * its row (epochs, seconds, final losses, the figures of
-  :mod:`zoo.recipes.metrics`) is merged into ``benchmark.json`` next to the
+  :mod:`zoo.evaluation.checks`) is merged into ``benchmark.json`` next to the
   image folder, and the docs pages are regenerated from it.
 
 Example:
@@ -35,18 +35,17 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from zoo import recipes  # noqa: E402
-from zoo.recipes import docs, metrics  # noqa: E402
+from zoo import data, recipes  # noqa: E402
+from zoo import evaluation as metrics  # noqa: E402
+from zoo.recipes import docs  # noqa: E402
 
-DEFAULT_MNIST = os.environ.get("ZOO_MNIST_PATH", "/work/shared/data/mnist.npz")
 GENERATIVE = ("gan", "latent_gan", "vae")
 AUTOENCODING = ("autoencoder", "contractive_autoencoder", "vae")
 
 
 def load_mnist(path):
     """``(x_train, x_test)`` as raw uint8 arrays (the models take them as they are)."""
-    with np.load(path) as data:
-        return data["x_train"], data["x_test"]
+    return tuple(data.load_mnist_arrays(s, source="npz", path=path)[0] for s in data.SPLITS)
 
 
 def grid(images, rows=8, cols=8, pad=2, scale=2):
@@ -64,7 +63,7 @@ def picture(model, recipe, x_test):
     """The 64 images of a recipe's grid, in [0, 1]."""
     if recipe.sample_kind == "samples":
         return model.sample(64, seed=1234).numpy()
-    originals = metrics.as_unit_images(x_test[:32])
+    originals = data.as_unit(x_test[:32], (-1, 28, 28, 1))
     recons = model.reconstruct(originals).numpy()
     rows = []
     for r in range(4):  # 4 pairs of rows: 8 originals, then their 8 reconstructions
@@ -73,16 +72,16 @@ def picture(model, recipe, x_test):
 
 
 def figures(model, recipe, x_train, x_test, nelbo_init=None):
-    """The recipe's sanity figures on the test set (see zoo.recipes.metrics)."""
+    """The recipe's sanity figures on the test set (see zoo.evaluation.checks)."""
     out = {}
     if recipe.family in ("gan", "latent_gan"):
         samples = model.sample(256, seed=1234)
         out["sat"] = metrics.saturated_fraction(samples)
         out["pair_l2"] = metrics.mean_pairwise_distance(samples)
     if recipe.family in AUTOENCODING:
-        mse = metrics.reconstruction_mse(model, x_test)
+        mse = metrics.reconstruction_errors(model, x_test)["mse"]
         out["mse"] = mse
-        out["mean_image_ratio"] = metrics.mean_image_mse(x_train, x_test) / mse
+        out["mean_image_ratio"] = metrics.mean_image_errors(x_train, x_test)["mse"] / mse
     if recipe.family in ("autoencoder", "contractive_autoencoder"):
         out["jac"] = metrics.jacobian_norm(model, x_test[:1000])
     if recipe.family == "vae":
@@ -156,9 +155,7 @@ def main(argv=None):
     )
     parser.add_argument(
         "--mnist",
-        default=DEFAULT_MNIST,
-        help="MNIST npz in the keras load_data layout (default: $ZOO_MNIST_PATH "
-        "or /work/shared/data/mnist.npz)",
+        help="MNIST npz in the keras load_data layout (default: $ZOO_MNIST_PATH)",
     )
     parser.add_argument("--out", default="docs/articles/img", help="image folder")
     parser.add_argument("--seed", type=int, default=0, help="global Keras seed")

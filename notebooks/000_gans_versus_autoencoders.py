@@ -50,7 +50,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from zoo import data, recipes
+from zoo import data, evaluation, recipes
 from zoo.callbacks import ImageGrid
 from zoo.export import export, signature_names
 from nbtools import (EpochGrid, lerp, out_dir, pairs, pca_2d, plot_histories, scatter_2d,
@@ -167,7 +167,7 @@ show_panels({
 })
 
 # %%
-mse = float(np.mean((ae.reconstruct(x_test).numpy()[..., 0] - x_test / 255.0) ** 2))
+mse = evaluation.reconstruction_errors(ae, x_test)["mse"]
 print(f"AE test reconstruction error: {mse:.4f} per pixel (mean squared, images in [0, 1])")
 
 # %% [markdown]

@@ -59,10 +59,10 @@ import numpy as np
 import tensorflow as tf
 
 import zoo
-from zoo import data, networks, recipes
+from zoo import data, evaluation, networks, recipes
 from zoo.callbacks import ImageGrid
 from zoo.export import export, signature_names
-from nbtools import (EpochGrid, jacobian_norms, out_dir, pairs, pca_2d, plot_histories,
+from nbtools import (EpochGrid, out_dir, pairs, pca_2d, plot_histories,
                      scatter_2d, show_defects, show_grid, show_panels, show_recipes, slerp)
 
 # %matplotlib inline
@@ -137,9 +137,9 @@ plot_histories(histories)
 
 # %%
 x_jac = x_test[:N_JACOBIAN]
-norms = {name: jacobian_norms(model.encoder, x_jac) for name, model in
+norms = {name: evaluation.jacobian_norms(model, x_jac) for name, model in
          (("a003.cae", cae), ("a003.ae (λ = 0)", ae))}
-mses = {name: float(np.mean((model.reconstruct(x_test).numpy()[..., 0] - x_test / 255.0) ** 2))
+mses = {name: evaluation.reconstruction_errors(model, x_test)["mse"]
         for name, model in (("a003.cae", cae), ("a003.ae (λ = 0)", ae))}
 for name in norms:
     print(f"{name:16s} mean ||dh/dx||_F = {norms[name].mean():7.2f}   "

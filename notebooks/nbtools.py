@@ -3,6 +3,8 @@
 Everything that builds, trains, samples or exports a model is written out in
 the notebooks themselves; this module only draws, projects and formats, so
 that the five notebooks do not repeat the same forty lines of plotting code.
+Figures come from :mod:`zoo.evaluation` (the code ``python -m zoo eval`` runs)
+and pixels are scaled by :func:`zoo.data.as_unit`, not by copies here.
 The recipe text (summaries, hyperparameters, defect tables) is rendered by
 :mod:`zoo.recipes.docs`, the same code that writes ``docs/articles/``.
 """
@@ -14,12 +16,13 @@ from pathlib import Path
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
-import tensorflow as tf
 from IPython.display import Markdown, display
 from matplotlib.ticker import MaxNLocator
 
 from zoo import plotting
 from zoo.callbacks import is_generative
+from zoo.data import as_unit as _as_unit
+from zoo.evaluation import ClassCoverage
 from zoo.recipes import docs
 
 #: Where the notebooks write their files (grids, GIFs, exports): git-ignored.
@@ -56,9 +59,7 @@ def show_defects(article):
 # -- images -----------------------------------------------------------------------
 def as_unit(images):
     """uint8 pixels or floats in [0, 1] -> float32 ``(N, 28, 28)`` in [0, 1]."""
-    images = np.asarray(images)
-    scale = 255.0 if images.dtype == np.uint8 else 1.0
-    return (images.astype("float32") / scale).reshape(-1, 28, 28)
+    return _as_unit(images, (-1, 28, 28))
 
 
 def show_grid(images, ncols=8, title=None, tile=0.55, ax=None):
@@ -275,7 +276,7 @@ class DigitCoverage(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         samples = self.model.generate(self.z).numpy()
         labels = nearest_labels(samples, self.reference, self.reference_labels)
-        shares = np.bincount(labels, minlength=10) / len(labels)
+        shares = ClassCoverage().update_labels(labels).shares
         self.shares.append(shares)
         self.distances.append(pair_distance(samples))
         entropy = -float(np.sum(shares[shares > 0] * np.log(shares[shares > 0])))
@@ -283,12 +284,3 @@ class DigitCoverage(keras.callbacks.Callback):
             self._best_entropy, self.best_epoch = entropy, epoch + 1
             self.best_weights = self.model.get_weights()
 
-
-def jacobian_norms(encoder, images):
-    """Frobenius norm ``||dh/dx||_F`` of ``encoder`` at each image (images in [0, 1])."""
-    x = tf.convert_to_tensor(as_unit(images)[..., None])
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        h = encoder(x, training=False)
-    jac = tape.batch_jacobian(h, x)
-    return tf.sqrt(tf.reduce_sum(tf.square(tf.reshape(jac, [len(x), -1])), axis=1)).numpy()

@@ -162,8 +162,18 @@ def test_generative_metrics_with_an_injected_extractor(digits, test_digits):
         Noise(), ref, n=256, extractor=extractor, kid_subsets=10, kid_subset_size=200
     )
     floor = metrics.compare(ref, metrics.summarize(test_digits, extractor), 10, 200)
-    assert set(real) == {"fd", "kid", "kid_std", "classifier_score", "n"}
+    assert set(real) == {
+        "fd",
+        "kid",
+        "kid_std",
+        "classifier_score",
+        "class_shares",
+        "min_class_share",
+        "classes_above_2pct",
+        "n",
+    }
     assert 1.0 <= real["classifier_score"] <= 10.0
+    assert sum(real["class_shares"]) == pytest.approx(1.0)
     # Uniform noise is far from digits even in random conv features; two digit sets are not.
     assert real["fd"] > 5 * floor["fd"] and real["kid"] > 5 * max(floor["kid"], 0.0)
 
@@ -307,9 +317,9 @@ def test_classifier_cache_trains_once_and_retrains_on_new_data(tmp_path, monkeyp
     monkeypatch.setenv("ZOO_CACHE_DIR", str(tmp_path / "cache"))
     calls = []
 
-    def fake_train(path=None, verbose=0):
+    def fake_train(path=None, verbose=0, source="auto"):
         calls.append(path)
-        (x, y), _ = classifier.load_mnist_arrays(path)
+        (x, y), _ = classifier.load_mnist(source, path)
         return classifier.build_classifier(), {
             "test_accuracy": 0.5,
             "data_fingerprint": classifier.fingerprint(x, y),

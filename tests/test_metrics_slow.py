@@ -15,7 +15,7 @@ from zoo import classifier, metrics
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
-        not os.path.exists(classifier.mnist_path()),
+        not os.path.isfile(os.environ.get("ZOO_MNIST_PATH", "")),
         reason="needs the full MNIST npz ($ZOO_MNIST_PATH)",
     ),
 ]
@@ -23,12 +23,12 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def mnist():
-    return classifier.load_mnist_arrays()
+    return classifier.load_mnist(source="npz")
 
 
 @pytest.fixture(scope="module")
 def extractor():
-    return classifier.default_extractor()
+    return classifier.default_extractor(source="npz")
 
 
 def test_classifier_reaches_99_2_percent_test_accuracy(mnist, extractor):

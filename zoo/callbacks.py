@@ -99,12 +99,7 @@ class ImageGrid(keras.callbacks.Callback):
         if is_generative(self.model):
             return plotting.save_grid(self.model.generate(self._noise), path, title=title)
         recon = self.model.reconstruct(self.images)
-        return plotting.save_comparison(
-            self.images / (255.0 if self.images.dtype == np.uint8 else 1.0),
-            recon,
-            path,
-            title=title,
-        )
+        return plotting.save_comparison(self.images, recon, path, title=title)
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:

@@ -24,33 +24,32 @@ import keras
 import numpy as np
 from keras import layers
 
+from zoo import data
+
 #: Bump when the architecture or the training recipe changes: old caches are
 #: then ignored (their file name differs), never silently reused.
 VERSION = 1
-DEFAULT_MNIST_PATH = "/work/shared/data/mnist.npz"
 FEATURES_LAYER = "features"
 _EPOCHS = 3
 _BATCH_SIZE = 128
 _SEED = 0
 
 
-def mnist_path():
-    """Path of the MNIST npz (Keras layout): ``$ZOO_MNIST_PATH`` or the shared copy."""
-    return os.environ.get("ZOO_MNIST_PATH", DEFAULT_MNIST_PATH)
+def load_mnist(source="auto", path=None):
+    """MNIST as the classifier trains on it: ``(x_train, y_train), (x_test, y_test)``, uint8.
 
-
-def load_mnist_arrays(path=None):
-    """Loads MNIST as uint8 arrays: ``(x_train, y_train), (x_test, y_test)``.
+    Found as :func:`zoo.data.load_mnist_arrays` finds it: ``path``, else
+    ``$ZOO_MNIST_PATH``, else tensorflow-datasets, else the 5,000-digit sample
+    (which gives a weaker classifier; ``source="npz"`` refuses to fall back).
 
     Args:
-        path: An npz with keys ``x_train``, ``y_train``, ``x_test``,
-            ``y_test``; defaults to :func:`mnist_path`.
+        source: ``"auto"``, ``"npz"``, ``"tfds"`` or ``"sample"``.
+        path: A Keras-layout ``mnist.npz``.
 
     Returns:
         Two ``(images, labels)`` pairs; images are ``(N, 28, 28)`` uint8.
     """
-    with np.load(path or mnist_path()) as data:
-        return (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])
+    return tuple(data.load_mnist_arrays(split, source=source, path=path) for split in data.SPLITS)
 
 
 def fingerprint(*arrays):
@@ -109,26 +108,27 @@ def build_classifier(num_classes=10):
 
 
 def _as_input(x):
-    return (np.asarray(x, dtype="float32") / 255.0).reshape(-1, 28, 28, 1)
+    return data.as_unit(x, (-1, 28, 28, 1))
 
 
-def train_classifier(path=None, epochs=_EPOCHS, seed=_SEED, verbose=2):
+def train_classifier(path=None, epochs=_EPOCHS, seed=_SEED, verbose=2, source="auto"):
     """Trains :func:`build_classifier` on MNIST and measures its test accuracy.
 
     Adam with a cosine-decayed learning rate (1e-3 to 0) over ``epochs``
     epochs: the decay is what takes a few epochs past 99.2% on the test set.
 
     Args:
-        path: MNIST npz; defaults to :func:`mnist_path`.
+        path: MNIST npz; see :func:`load_mnist`.
         epochs: Passes over the 60,000 training images.
         seed: Seed of the initialisation, shuffling and dropout.
         verbose: Keras ``fit`` verbosity.
+        source: MNIST source; see :func:`load_mnist`.
 
     Returns:
         ``(model, metadata)``: the trained model (logits out) and a dict with
         ``test_accuracy``, ``train_seconds``, ``data_fingerprint`` and more.
     """
-    (x_train, y_train), (x_test, y_test) = load_mnist_arrays(path)
+    (x_train, y_train), (x_test, y_test) = load_mnist(source, path)
     keras.utils.set_random_seed(seed)
     model = build_classifier()
     steps = epochs * int(np.ceil(len(x_train) / _BATCH_SIZE))
@@ -148,6 +148,7 @@ def train_classifier(path=None, epochs=_EPOCHS, seed=_SEED, verbose=2):
         "epochs": epochs,
         "batch_size": _BATCH_SIZE,
         "seed": seed,
+        "data_source": data.describe_source(source, path),
         "data_fingerprint": fingerprint(x_train, y_train),
         "test_fingerprint": fingerprint(x_test, y_test),
         "keras_version": keras.__version__,
@@ -156,7 +157,7 @@ def train_classifier(path=None, epochs=_EPOCHS, seed=_SEED, verbose=2):
     return model, metadata
 
 
-def load_or_train(directory=None, path=None, verbose=2):
+def load_or_train(directory=None, path=None, verbose=2, source="auto"):
     """The cached classifier of :data:`VERSION`, trained and cached first if needed.
 
     It retrains when the model or its metadata is missing, or when the
@@ -166,8 +167,9 @@ def load_or_train(directory=None, path=None, verbose=2):
 
     Args:
         directory: Cache directory; defaults to :func:`cache_dir`.
-        path: MNIST npz; defaults to :func:`mnist_path`.
+        path: MNIST npz; see :func:`load_mnist`.
         verbose: Keras ``fit`` verbosity when training.
+        source: MNIST source; see :func:`load_mnist`.
 
     Returns:
         ``(model, metadata)`` as :func:`train_classifier` returns them.
@@ -175,10 +177,14 @@ def load_or_train(directory=None, path=None, verbose=2):
     model_path, meta_path = cache_paths(directory)
     if model_path.exists() and meta_path.exists():
         metadata = json.loads(meta_path.read_text())
-        (x_train, y_train), _ = load_mnist_arrays(path)
+        x_train, y_train = data.load_mnist_arrays("train", source=source, path=path)
         if metadata.get("data_fingerprint") == fingerprint(x_train, y_train):
             return keras.models.load_model(model_path), metadata
-    model, metadata = train_classifier(path, verbose=verbose)
+    print(
+        f"zoo: training the MNIST feature classifier once ({_EPOCHS} epochs, a few minutes on "
+        f"a CPU); it is cached in {model_path.parent}."
+    )
+    model, metadata = train_classifier(path, verbose=verbose, source=source)
     model_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = f".tmp{os.getpid()}"
     tmp_model = model_path.with_name(model_path.stem + tmp + ".keras")
@@ -201,11 +207,13 @@ class FeatureExtractor:
         model: A classifier with a layer named ``features`` and logits out;
             defaults to :func:`load_or_train`'s.
         features_layer: Name of the feature layer.
+        source: MNIST source of :func:`load_or_train`, when ``model`` is None.
+        path: MNIST npz of :func:`load_or_train`, when ``model`` is None.
     """
 
-    def __init__(self, model=None, features_layer=FEATURES_LAYER):
+    def __init__(self, model=None, features_layer=FEATURES_LAYER, source="auto", path=None):
         if model is None:
-            model, self.metadata = load_or_train()
+            model, self.metadata = load_or_train(path=path, source=source)
         else:
             self.metadata = None
         self.model = model
@@ -215,9 +223,7 @@ class FeatureExtractor:
         self.dim = int(model.get_layer(features_layer).output.shape[-1])
 
     def __call__(self, images):
-        x = np.asarray(images)
-        x = x.astype("float32") / 255.0 if x.dtype == np.uint8 else x.astype("float32")
-        features, logits = self._net(x.reshape(-1, 28, 28, 1), training=False)
+        features, logits = self._net(_as_input(images), training=False)
         logits = np.asarray(logits, dtype="float64")
         # Softmax in float64: the classifier score takes logs of these.
         p = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -227,11 +233,16 @@ class FeatureExtractor:
 _DEFAULT = None
 
 
-def default_extractor():
-    """The process-wide :class:`FeatureExtractor` of the cached classifier (loaded once)."""
+def default_extractor(source="auto", path=None):
+    """The process-wide :class:`FeatureExtractor` of the cached classifier (loaded once).
+
+    Args:
+        source: MNIST source it is checked against (and trained on, the first time).
+        path: MNIST npz, likewise; see :func:`load_mnist`.
+    """
     global _DEFAULT
     if _DEFAULT is None:
-        _DEFAULT = FeatureExtractor()
+        _DEFAULT = FeatureExtractor(source=source, path=path)
     return _DEFAULT
 
 

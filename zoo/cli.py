@@ -1,10 +1,14 @@
-"""The command line: ``python -m zoo {list,train,export,sample}``.
+"""The command line: ``python -m zoo {list,train,eval,export,sample}``.
 
 Each command is a thin wrapper over the library (``zoo.recipes``,
-``zoo.training``, ``zoo.export``), so the CLI, notebooks and tests share one
-path. Expected failures (unknown recipe, missing file, bad arguments) print one
-``zoo: error: ...`` line and exit with status 2 instead of a traceback; a
-training run that diverges (NaN or Inf loss) exits with status 3.
+``zoo.training``, ``zoo.evaluation``, ``zoo.export``), so the CLI, notebooks
+and tests share one path. ``eval PATH`` scores a run directory, a ``.keras``
+file or a SavedModel export beside the floor (real training digits scored the
+same way), prints a table and writes ``eval.json``.
+
+Expected failures (unknown recipe, missing or damaged file, bad arguments)
+print one ``zoo: error: ...`` line and exit with status 2 instead of a
+traceback; a training run that diverges (NaN or Inf loss) exits with status 3.
 """
 
 import argparse
@@ -69,6 +73,28 @@ def cmd_train(args):
     return 0
 
 
+def cmd_eval(args):
+    from zoo import evaluation
+
+    progress = None if args.quiet else evaluation.progress_bars()
+    result = evaluation.evaluate(
+        args.path,
+        samples=args.samples,
+        k=args.k,
+        iwae_images=args.iwae_images,
+        source=args.source,
+        mnist=args.mnist,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        json_path=args.json,
+        progress=progress,
+    )
+    print(evaluation.format_table(result))
+    for target in result["written"]:
+        print(f"wrote {target}")
+    return 0
+
+
 def cmd_export(args):
     from zoo import export
 
@@ -98,6 +124,14 @@ def _literal(text):
         return text
 
 
+def add_data_arguments(parser):
+    """``--source`` and ``--mnist``, the same for every command that reads MNIST."""
+    from zoo.data import SOURCES
+
+    parser.add_argument("--source", default="auto", choices=list(SOURCES))
+    parser.add_argument("--mnist", help="path to a Keras-layout mnist.npz (else $ZOO_MNIST_PATH)")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m zoo", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -110,8 +144,7 @@ def build_parser():
     p.add_argument("--epochs", type=int, help="epochs (default: the recipe's budget)")
     p.add_argument("--batch-size", type=int, help="batch size (default: the recipe's)")
     p.add_argument("--out", help="output directory (default: runs/RECIPE)")
-    p.add_argument("--source", default="auto", choices=["auto", "npz", "tfds", "sample"])
-    p.add_argument("--mnist", help="path to a Keras-layout mnist.npz (else $ZOO_MNIST_PATH)")
+    add_data_arguments(p)
     p.add_argument("--limit", type=int, help="train on the first N images only")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
@@ -171,6 +204,44 @@ def build_parser():
         help="run N training steps per call into TensorFlow (fewer Python round trips)",
     )
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "eval",
+        help="score a run, .keras file or export beside the floor of real digits",
+        description="Scores a model by what it can do: generators (sample) get FD, KID, "
+        "classifier score and class coverage; autoencoders (reconstruct) test MSE and BCE; "
+        "VAEs also the ELBO and the IWAE bound. Each beside its floor.",
+    )
+    p.add_argument(
+        "path",
+        help="a run directory (holding model.keras), a .keras file, or a SavedModel export "
+        "(OUT/<n>/ or its base OUT/)",
+    )
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=10_000,
+        help="generated samples, and real training digits in the floor (default: 10000)",
+    )
+    p.add_argument(
+        "--k",
+        type=int,
+        default=100,
+        help="importance samples of the IWAE bound (default: 100; the IWAE paper uses 5000)",
+    )
+    p.add_argument(
+        "--iwae-images",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="test images of the IWAE bound, the first N (default: 1000)",
+    )
+    add_data_arguments(p)
+    p.add_argument("--batch-size", type=int, default=500, help="images per forward pass")
+    p.add_argument("--seed", type=int, default=0, help="seed of samples and draws")
+    p.add_argument("--json", metavar="FILE", help="also write the result to FILE")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("export", help="export a model as a TensorFlow SavedModel")
     p.add_argument("model", help="a .keras file or a run directory holding model.keras")

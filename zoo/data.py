@@ -277,6 +277,29 @@ def _load_arrays(split, source, path, limit, stacklevel):
     return images.copy(), labels.copy()
 
 
+def as_unit(images, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """Images as float32 numpy in [0, 1]: uint8 pixels divided by 255, floats as they are.
+
+    The one uint8 -> [0, 1] conversion of zoo's numpy code (metrics, the
+    classifier, the notebooks); models validate their own inputs.
+
+    Args:
+        images: An array (or tensor) of uint8 pixels in [0, 255] or floats in [0, 1].
+        shape: Optional shape to reshape to, e.g. ``(-1, 28, 28, 1)``.
+
+    Returns:
+        A float32 ``np.ndarray``.
+
+    Example:
+        >>> as_unit(np.array([[0, 255]], np.uint8)).tolist()
+        [[0.0, 1.0]]
+    """
+    x = np.asarray(images)
+    # Divide rather than multiply by 1/255 so that 255 maps exactly onto 1.0.
+    x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32, copy=False)
+    return x if shape is None else x.reshape(shape)
+
+
 def load_mnist(
     split: str = "train",
     *,

@@ -9,6 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from zoo.data import as_unit  # noqa: E402
+
 
 def image_grid(images, ncols=None, pad=1):
     """Tiles images into one 2-D array.
@@ -60,9 +62,7 @@ def save_comparison(originals, reconstructions, path, title=None):
 
     ``originals`` may be raw uint8 pixels; they are scaled to [0, 1].
     """
-    originals = np.asarray(originals)
-    scale = 255.0 if originals.dtype == np.uint8 else 1.0
-    originals = (originals.astype("float32") / scale).reshape(-1, 28, 28)
+    originals = as_unit(originals, (-1, 28, 28))
     reconstructions = np.asarray(reconstructions, dtype="float32").reshape(-1, 28, 28)
     ncols = min(len(originals), 8)
     rows = []

@@ -5,10 +5,9 @@ It lets zoo's likelihood numbers stand beside a published one: Burda et al.
 """
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from zoo import networks
+from zoo import data, networks
 from zoo.models import VAE
 
 
@@ -18,8 +17,8 @@ def reference_vae(latent_dim=50, hidden=(200, 200), learning_rate=1e-3, seed=Non
     Encoder and decoder are 2x200 tanh MLPs, the latent is 50-d, the decoder
     Bernoulli (sigmoid); Adam with their beta_1 = 0.9, beta_2 = 0.999, eps = 1e-4.
     Train it on :func:`binarized_dataset`; the model is built with
-    ``binarized_data=True`` (a config field, kept by ``.keras`` files) so
-    that :func:`zoo.metrics.vae_metrics` evaluates it on binarised test images.
+    ``binarized_data=True`` (a config field, kept by ``.keras`` files) so that
+    :func:`zoo.evaluation.vae_metrics` evaluates it on binarised test images.
 
     Reference:
         Burda et al., ICLR 2016, section 5: 86.76 nats test NLL (k = 5000) for
@@ -61,12 +60,7 @@ def binarized_dataset(images, batch_size=100, seed=0, shuffle=True):
     Returns:
         A ``tf.data.Dataset`` of float32 ``(batch, 28, 28, 1)`` batches of 0s and 1s.
     """
-    x = np.asarray(images)
-    x = (
-        (x / 255.0 if x.dtype == np.uint8 else x)
-        .astype("float32")
-        .reshape(-1, *networks.IMAGE_SHAPE)
-    )
+    x = data.as_unit(images, (-1, *networks.IMAGE_SHAPE))
     gen = tf.random.Generator.from_seed(seed)
     ds = tf.data.Dataset.from_tensor_slices(x)
     if shuffle:

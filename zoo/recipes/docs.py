@@ -236,7 +236,7 @@ def render_index(out_dir=DEFAULT_OUT_DIR):
             "reconstruction error, `mean_image_ratio` the mean-image baseline's MSE divided by "
             "it, `jac` the mean Frobenius norm of the encoder's Jacobian on test images, "
             "`nelbo`/`nelbo_init` the test negative ELBO after training / at initialisation "
-            "(see `zoo.recipes.metrics`).",
+            "(see `zoo.evaluation.checks`).",
             benchmark_table(benchmark),
         ]
         if benchmark.get("notes"):
