@@ -18,7 +18,7 @@ import tensorflow as tf
 RECONSTRUCTION_LOSSES = ("mse", "bce")
 REDUCTIONS = ("sum", "mean")
 
-_register = keras.saving.register_keras_serializable(package="zoo")
+_serializable = keras.saving.register_keras_serializable(package="zoo")
 
 
 def _flat(logits):
@@ -26,7 +26,7 @@ def _flat(logits):
 
 
 # -- the original GAN (Goodfellow et al. 2014) ----------------------------------
-@_register
+@_serializable
 def discriminator_loss(real_logits, fake_logits):
     """Discriminator loss ``-log D(x) - log(1 - D(G(z)))``.
 
@@ -48,7 +48,7 @@ def discriminator_loss(real_logits, fake_logits):
     return tf.nn.softplus(-_flat(real_logits)) + tf.nn.softplus(_flat(fake_logits))
 
 
-@_register
+@_serializable
 def non_saturating_generator_loss(fake_logits):
     """``-log D(G(z))``: strong gradients while D rejects the samples (the standard choice).
 
@@ -58,7 +58,7 @@ def non_saturating_generator_loss(fake_logits):
     return tf.nn.softplus(-_flat(fake_logits))
 
 
-@_register
+@_serializable
 def minimax_generator_loss(fake_logits):
     """``log(1 - D(G(z)))``: the literal term of the value function; saturates early.
 
@@ -69,7 +69,7 @@ def minimax_generator_loss(fake_logits):
 
 
 # -- least squares (LSGAN) ---------------------------------------------------------
-@_register
+@_serializable
 def least_squares_discriminator_loss(real_logits, fake_logits):
     """``((D(x) - 1)^2 + D(G(z))^2) / 2``, the 0-1 coding (a = 0, b = c = 1).
 
@@ -79,7 +79,7 @@ def least_squares_discriminator_loss(real_logits, fake_logits):
     return 0.5 * (tf.square(_flat(real_logits) - 1.0) + tf.square(_flat(fake_logits)))
 
 
-@_register
+@_serializable
 def least_squares_generator_loss(fake_logits):
     """``(D(G(z)) - 1)^2 / 2``.
 
@@ -90,7 +90,7 @@ def least_squares_generator_loss(fake_logits):
 
 
 # -- hinge ------------------------------------------------------------------------
-@_register
+@_serializable
 def hinge_discriminator_loss(real_logits, fake_logits):
     """``max(0, 1 - D(x)) + max(0, 1 + D(G(z)))``.
 
@@ -101,7 +101,7 @@ def hinge_discriminator_loss(real_logits, fake_logits):
     return tf.nn.relu(1.0 - _flat(real_logits)) + tf.nn.relu(1.0 + _flat(fake_logits))
 
 
-@_register
+@_serializable
 def hinge_generator_loss(fake_logits):
     """``-D(G(z))``.
 
@@ -113,7 +113,7 @@ def hinge_generator_loss(fake_logits):
 
 
 # -- Wasserstein (WGAN, WGAN-GP) ----------------------------------------------------
-@_register
+@_serializable
 def wasserstein_discriminator_loss(real_logits, fake_logits):
     """The critic's loss ``D(G(z)) - D(x)``; needs a Lipschitz D (``gradient_penalty``).
 
@@ -123,7 +123,7 @@ def wasserstein_discriminator_loss(real_logits, fake_logits):
     return _flat(fake_logits) - _flat(real_logits)
 
 
-@_register
+@_serializable
 def wasserstein_generator_loss(fake_logits):
     """``-D(G(z))``.
 

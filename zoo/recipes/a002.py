@@ -8,88 +8,11 @@ and leaves the training loops empty. The recipe is that GAN, trained.
 
 from zoo import networks
 from zoo.models import GAN
-from zoo.recipes._core import Defect, Recipe, register
+from zoo.recipes._core import Recipe, register
 from zoo.recipes._nets import SIGMOID_RANGE, XLA_MULTI_STEP, adam, bottleneck_generator
+from zoo.recipes.defects.a002 import DEFECTS
 
 ARTICLE = "002"
-
-DEFECTS = (
-    Defect(
-        "imports",
-        "`Flatten()` used in the discriminator but not imported.",
-        "The recipe builds its networks with `zoo.networks` and `zoo.recipes._nets`.",
-        "NameError.",
-    ),
-    Defect(
-        "shapes",
-        "`intermediate_dim`, `output_dim` and `epochs` used but never defined; "
-        "`input_dim = 100` defined but never used.",
-        "intermediate_dim = 256, output_dim = 784 (28 * 28), noise size 100.",
-        "NameError; the recipe states the values it chose (see choices).",
-    ),
-    Defect(
-        "shapes",
-        "`encoder = Model(latent_input, x)` where `x` was computed from `decoder_input`.",
-        "One generator graph: noise -> Dense(256, ReLU) -> 32-d code -> linear map -> image.",
-        "The output does not depend on the input, so Keras raises a disconnected-graph error.",
-    ),
-    Defect(
-        "shapes",
-        "`generator = Model(z, decoder_o)` with `z = encoder.output` (not an Input) and "
-        "`decoder_o` computed from a new `Input` `decoder_i`.",
-        "The generator's input is the noise Input of its own graph.",
-        "A functional model needs Input tensors as inputs and an output connected to them.",
-    ),
-    Defect(
-        "training loop",
-        "`for epoch in range(epochs): # 训练判别器 # ...  # 训练生成器 # ...`: empty loops, "
-        'while the text says the networks were trained "直到它们达到平衡".',
-        "`fit` alternates one discriminator and one generator update per batch.",
-        "Nothing is ever trained; `G.trainable = False` / `D.trainable = True` on uncompiled "
-        "models do nothing either.",
-    ),
-    Defect(
-        "losses",
-        '"生成器的损失函数通常为均方误差（MSE）或交叉熵损失".',
-        "The generator minimises the adversarial loss -log D(G(z)) (non-saturating).",
-        "Noise-driven samples have no paired target for an MSE; the generator learns only "
-        "through the discriminator's judgement.",
-        "Goodfellow et al., Generative Adversarial Nets, NeurIPS 2014, section 3.",
-    ),
-    Defect(
-        "facts",
-        '"生成器通常由一个自动编码器和一个额外的线性层组成".',
-        "The docs present the autoencoder-shaped generator as this article's design, not "
-        "the usual one.",
-        "Standard GAN generators map noise straight to images (MLPs, or DCGAN's transposed "
-        "convolutions) with no encoder; where autoencoders do appear in GANs it is e.g. as "
-        "the discriminator of EBGAN and BEGAN.",
-        "Goodfellow et al., NeurIPS 2014; Radford et al., ICLR 2016; Zhao et al., EBGAN, "
-        "ICLR 2017; Berthelot et al., BEGAN, arXiv:1703.10717 (2017).",
-    ),
-    Defect(
-        "facts",
-        'FAQ: "GANs的目标是生成逼真的样本，而VAEs的目标是学习数据的分布".',
-        "The docs say both learn the data distribution: the VAE explicitly (a likelihood "
-        "bound), the GAN implicitly (a sampler).",
-        "The GAN game's global optimum is p_g = p_data; realistic samples are the "
-        "consequence, not a different goal.",
-        "Goodfellow et al., NeurIPS 2014, section 4.1, theorem 1.",
-    ),
-    Defect(
-        "facts",
-        '"自动编码器可以用于生成这些样本，通过将随机噪声映射到生成器的输出空间" (section 2; '
-        'the FAQ repeats "自动编码器可以用于生成逼真的样本").',
-        "The docs say that noise becomes samples through the generator trained against D; "
-        "the recipe's generator only borrows an autoencoder's bottleneck shape.",
-        "An autoencoder is trained to reconstruct its inputs, not to map random noise to "
-        "data: its decoder has no prior over codes, so decoding noise gives no realistic "
-        "samples (notebook 000 shows this for article 000's autoencoder). Sampling needs a "
-        "generative model such as a GAN's generator or a VAE's decoder with its prior.",
-        "Goodfellow, Bengio & Courville, Deep Learning (MIT Press 2016), ch. 14 and ch. 20; "
-        "Kingma & Welling, Auto-Encoding Variational Bayes, ICLR 2014.",
-    ),
-)
 
 
 def build_aegan(
