@@ -6,6 +6,8 @@ import pytest
 import tensorflow as tf
 from helpers import FAMILIES, changed, weights_of
 
+import zoo
+
 small_gan, small_latent_gan = FAMILIES["gan"].build_larger, FAMILIES["latent_gan"].build_larger
 
 
@@ -98,3 +100,45 @@ def test_shared_fake_step_updates_g_through_the_updated_d(digits):
     grads = tape.gradient(g_loss, gan.generator.trainable_variables)
     for w, g, after in zip(g0, grads, g_after, strict=True):
         np.testing.assert_allclose(w - np.asarray(g), after, rtol=1e-4, atol=1e-5)
+
+
+# -- D on one joint real + fake batch (joint_batch) -------------------------------------
+def _twin_gans(batch_norm, **options):
+    """Two dense GANs with the same weights: one runs D on joint batches, one apart."""
+    from zoo import networks as nets
+
+    def build(joint):
+        keras.utils.set_random_seed(4)
+        g = nets.mlp(16, (28, 28, 1), hidden=(64,), output_activation="sigmoid", name="generator")
+        d = nets.mlp((28, 28, 1), 1, hidden=(64,), batch_norm=batch_norm, name="discriminator")
+        gan = zoo.GAN(g, d, joint_batch=joint, seed=1, **options)
+        adam = keras.optimizers.Adam
+        gan.compile(d_optimizer=adam(1e-3), g_optimizer=adam(1e-3))
+        return gan
+
+    return build(True), build(False)
+
+
+@pytest.mark.parametrize("options", [{}, {"reuse_fakes": False}, {"d_steps": 2}])
+def test_a_joint_batch_changes_nothing_for_a_d_without_batch_statistics(options, digits):
+    joint, apart = _twin_gans(batch_norm=False, **options)
+    a = joint.fit(digits[:128], batch_size=32, epochs=1, shuffle=False, verbose=0).history
+    b = apart.fit(digits[:128], batch_size=32, epochs=1, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(a["d_loss"], b["d_loss"], rtol=1e-4)
+    for u, v in zip(joint.get_weights(), apart.get_weights(), strict=True):
+        np.testing.assert_allclose(u, v, atol=1e-4)
+
+
+def test_a_joint_batch_normalises_real_and_fake_together(digits):
+    joint, apart = _twin_gans(batch_norm=True)
+    calls = []
+    original = joint.discriminator.call
+    real = joint.real_samples(joint.prepare(digits[:32]))
+    fake = joint.fake_samples(joint.noise(32), training=True)
+    joint.discriminator.call = lambda x, *a, **k: calls.append(x.shape[0]) or original(x, *a, **k)
+    r_joint, f_joint = joint.logits_on(real, fake)
+    assert calls == [64]  # one forward on both batches
+    r_apart, f_apart = apart.logits_on(real, fake)
+    # Under BN in training mode the logits depend on what else is in the batch.
+    assert not np.allclose(r_joint, r_apart, atol=1e-3)
+    assert zoo.GAN.from_config(joint.get_config()).joint_batch is True

@@ -52,6 +52,13 @@ class GAN(ZooModel):
         reuse_fakes: Update G on the fake batch of the (last) D update, one
             generator forward per step (default); ``False`` draws fresh noise
             for the G update.
+        joint_batch: Run D once on the real and the fake batch concatenated
+            (as Keras code that calls ``train_on_batch(concatenate([real,
+            fake]))`` does), instead of once on each. Only a D with batch
+            statistics (BatchNormalization) computes anything different: it
+            then normalises real and fake examples together, which keeps a
+            BN layer before D's logit from seeing each kind's own batch mean.
+            G's update then runs D on the same joint batch.
         network_range: Value range of the generator's output.
         seed: Seed of the training noise.
         **kwargs: Passed to ``keras.Model``.
@@ -82,7 +89,14 @@ class GAN(ZooModel):
     )
 
     def __init__(
-        self, generator, discriminator, latent_dim=None, d_steps=1, reuse_fakes=True, **kwargs
+        self,
+        generator,
+        discriminator,
+        latent_dim=None,
+        d_steps=1,
+        reuse_fakes=True,
+        joint_batch=False,
+        **kwargs,
     ):
         super().__init__(**kwargs)
         self.generator = generator
@@ -98,6 +112,7 @@ class GAN(ZooModel):
             raise ValueError(f"d_steps must be a positive integer; got {d_steps}.")
         self.d_steps = int(d_steps)
         self.reuse_fakes = bool(reuse_fakes)
+        self.joint_batch = bool(joint_batch)
         self.built = True
 
     @property
@@ -187,10 +202,21 @@ class GAN(ZooModel):
 
         return replica_rows(draw, batch_size)
 
+    def logits_on(self, real, fake, training=True):
+        """D's logits on ``real`` and ``fake``: two forwards, or one on both (``joint_batch``)."""
+        if not self.joint_batch:
+            return (
+                f32(self.discriminator(real, training=training)),
+                f32(self.discriminator(fake, training=training)),
+            )
+        n = tf.shape(real)[0]
+        both = tf.concat([real, tf.cast(fake, real.dtype)], axis=0)
+        logits = f32(self.discriminator(both, training=training))
+        return logits[:n], logits[n:]
+
     def discriminator_loss_on(self, real, fake, training=True):
         """Per-example D loss (gradient penalty included) and D's logits on ``fake``."""
-        real_logits = f32(self.discriminator(real, training=training))
-        fake_logits = f32(self.discriminator(fake, training=training))
+        real_logits, fake_logits = self.logits_on(real, fake, training)
         d_loss = self.discriminator_loss_fn(real_logits, fake_logits)
         if self.gradient_penalty:
             mix = replica_rows(lambda n: uniform((n,), self.seed_generator), tf.shape(real)[0])
@@ -198,8 +224,10 @@ class GAN(ZooModel):
             d_loss += self.gradient_penalty * penalty
         return d_loss, fake_logits
 
-    def generator_loss_on(self, fake):
-        """The per-example G loss of ``fake`` under the current D."""
+    def generator_loss_on(self, fake, real=None):
+        """The per-example G loss of ``fake`` under the current D (beside ``real``, if joint)."""
+        if self.joint_batch and real is not None:
+            return self.generator_loss_fn(self.logits_on(real, fake)[1])
         return self.generator_loss_fn(f32(self.discriminator(fake, training=True)))
 
     def losses_on(self, real, training):
@@ -228,11 +256,11 @@ class GAN(ZooModel):
         apply_update(tape, d_objective, self.d_optimizer, self.discriminator.trainable_variables)
         return d_loss
 
-    def generator_step(self, batch_size):
+    def generator_step(self, batch_size, real=None):
         """One G update on fresh noise against the current D; only G's variables move."""
         z = self.noise(batch_size)
         with tf.GradientTape() as tape:
-            g_loss = self.generator_loss_on(self.fake_samples(z, training=True))
+            g_loss = self.generator_loss_on(self.fake_samples(z, training=True), real)
             g_objective = objective(self.g_optimizer, g_loss)
         apply_update(tape, g_objective, self.g_optimizer, self.generator.trainable_variables)
         return g_loss
@@ -245,7 +273,7 @@ class GAN(ZooModel):
             with tape.stop_recording():
                 d_loss = self.discriminator_step(real, fake)
             # D's variables were just assigned, so this forward reads the updated D.
-            g_loss = self.generator_loss_on(fake)
+            g_loss = self.generator_loss_on(fake, real)
             g_objective = objective(self.g_optimizer, g_loss)
         apply_update(tape, g_objective, self.g_optimizer, self.generator.trainable_variables)
         return d_loss, g_loss
@@ -261,7 +289,7 @@ class GAN(ZooModel):
             if self.reuse_fakes:
                 d_loss, g_loss = self.shared_fake_step(real)
             else:
-                g_loss = self.generator_step(tf.shape(real)[0])
+                g_loss = self.generator_step(tf.shape(real)[0], real)
         return {"d_loss": d_loss, "g_loss": g_loss}
 
     def train_step(self, data):
@@ -299,6 +327,7 @@ class GAN(ZooModel):
             latent_dim=self.latent_dim,
             d_steps=self.d_steps,
             reuse_fakes=self.reuse_fakes,
+            joint_batch=self.joint_batch,
         )
         return config
 

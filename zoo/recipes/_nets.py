@@ -25,6 +25,47 @@ MULTI_STEP = dict(steps_per_execution=16)
 NO_XLA_MULTI_STEP = dict(jit_compile=False, steps_per_execution=16)
 
 
+@keras.saving.register_keras_serializable(package="zoo")
+class MinibatchStd(layers.Layer):
+    """Appends the batch's mean feature standard deviation to every example's features.
+
+    The minibatch statistic of Karras et al. (ProGAN): a discriminator that
+    sees it can tell a batch of near-identical fakes from a varied real one,
+    which a per-example discriminator cannot, and so penalises mode collapse.
+    D sees real and fake batches apart in zoo's GAN step, so the statistic is
+    that of one kind of batch.
+
+    Reference:
+        Karras et al., "Progressive Growing of GANs for Improved Quality,
+        Stability, and Variation", ICLR 2018, section 3.
+    """
+
+    def call(self, x):
+        std = keras.ops.sqrt(keras.ops.var(x, axis=0) + 1e-8)
+        stat = keras.ops.mean(std) * keras.ops.ones_like(x[:, :1])
+        return keras.ops.concatenate([x, stat], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 1)
+
+
+def minibatch_discriminator(input_shape=IMAGE_SHAPE, hidden=256, name="discriminator"):
+    """An MLP discriminator 784 -> Dense(hidden, ReLU) -> minibatch std -> one logit.
+
+    Args:
+        input_shape: Image shape, without the batch axis.
+        hidden: Width of the hidden layer.
+        name: Name of the model.
+
+    Returns:
+        A ``keras.Model`` from images to one logit.
+    """
+    inputs = keras.Input(shape=input_shape, name=f"{name}_input")
+    x = layers.Dense(hidden, activation="relu")(layers.Flatten()(inputs))
+    x = layers.Dense(1)(MinibatchStd()(x))
+    return keras.Model(inputs, x, name=name)
+
+
 def adam(learning_rate, beta_1=0.9):
     """A fresh Adam optimizer (each network needs its own instance and state).
 

@@ -27,6 +27,7 @@ def build_gan(
     beta_1,
     generator_loss,
     seed,
+    joint_batch=False,
     compile_options=None,
 ):
     """Article 000's dense GAN: G 100->256->BN->784, D 784->256->1 (logit).
@@ -42,6 +43,9 @@ def build_gan(
         beta_1: Adam first-moment decay of both players.
         generator_loss: ``"non_saturating"`` or ``"minimax"``.
         seed: Seed of the training noise.
+        joint_batch: D runs on the real and the fake batch concatenated, as the
+            article's ``train_on_batch(np.concatenate([real, fake]))`` does
+            (:class:`zoo.GAN`'s ``joint_batch``).
         compile_options: ``keras.Model.compile`` options (``jit_compile``,
             ``steps_per_execution``) that :func:`zoo.recipes.build` resolved.
 
@@ -59,7 +63,7 @@ def build_gan(
     discriminator = networks.mlp(
         networks.IMAGE_SHAPE, 1, hidden=(hidden,), batch_norm=d_batch_norm, name="discriminator"
     )
-    model = GAN(generator, discriminator, seed=seed, name="a000_gan")
+    model = GAN(generator, discriminator, joint_batch=joint_batch, seed=seed, name="a000_gan")
     model.compile(
         d_optimizer=adam(learning_rate, beta_1),
         g_optimizer=adam(learning_rate, beta_1),
@@ -144,6 +148,7 @@ register(
             hidden=256,
             g_batch_norm=True,
             d_batch_norm=False,
+            joint_batch=False,
             learning_rate=2e-4,
             beta_1=0.5,
             generator_loss="non_saturating",

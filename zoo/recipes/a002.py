@@ -9,7 +9,13 @@ and leaves the training loops empty. The recipe is that GAN, trained.
 from zoo import networks
 from zoo.models import GAN
 from zoo.recipes._core import Recipe, register
-from zoo.recipes._nets import SIGMOID_RANGE, XLA_MULTI_STEP, adam, bottleneck_generator
+from zoo.recipes._nets import (
+    SIGMOID_RANGE,
+    XLA_MULTI_STEP,
+    adam,
+    bottleneck_generator,
+    minibatch_discriminator,
+)
 from zoo.recipes.defects.a002 import DEFECTS
 
 ARTICLE = "002"
@@ -27,6 +33,10 @@ def build_aegan(
     beta_1,
     generator_loss,
     seed,
+    d_learning_rate=None,
+    d_steps=1,
+    d_minibatch_std=False,
+    gradient_penalty=0.0,
     compile_options=None,
 ):
     """Article 002's GAN: a bottleneck generator and a one-hidden-layer MLP discriminator.
@@ -42,6 +52,12 @@ def build_aegan(
         beta_1: Adam first-moment decay of both players.
         generator_loss: ``"non_saturating"`` or ``"minimax"``.
         seed: Seed of the training noise.
+        d_learning_rate: D's Adam step size; ``None``: ``learning_rate``.
+        d_steps: D updates per G update.
+        d_minibatch_std: Give D the batch's feature spread
+            (:class:`zoo.recipes._nets.MinibatchStd`) before its logit.
+        gradient_penalty: Weight of the gradient penalty on D
+            (:func:`zoo.losses.gradient_penalty`); 0: none.
         compile_options: ``keras.Model.compile`` options (``jit_compile``,
             ``steps_per_execution``) that :func:`zoo.recipes.build` resolved.
 
@@ -55,12 +71,18 @@ def build_aegan(
         code_activation=code_activation,
         batch_norm=g_batch_norm,
     )
-    discriminator = networks.mlp(networks.IMAGE_SHAPE, 1, hidden=(d_hidden,), name="discriminator")
-    model = GAN(generator, discriminator, seed=seed, name="a002_aegan")
+    if d_minibatch_std:
+        discriminator = minibatch_discriminator(hidden=d_hidden)
+    else:
+        discriminator = networks.mlp(
+            networks.IMAGE_SHAPE, 1, hidden=(d_hidden,), name="discriminator"
+        )
+    model = GAN(generator, discriminator, d_steps=d_steps, seed=seed, name="a002_aegan")
     model.compile(
-        d_optimizer=adam(learning_rate, beta_1),
+        d_optimizer=adam(learning_rate if d_learning_rate is None else d_learning_rate, beta_1),
         g_optimizer=adam(learning_rate, beta_1),
         generator_loss=generator_loss,
+        gradient_penalty=gradient_penalty,
         **(compile_options or {}),
     )
     return model
@@ -92,6 +114,10 @@ register(
             beta_1=0.5,
             generator_loss="non_saturating",
             seed=0,
+            d_learning_rate=None,
+            d_steps=1,
+            d_minibatch_std=False,
+            gradient_penalty=0.0,
         ),
         defects=DEFECTS,
         build_fn=build_aegan,
