@@ -123,6 +123,7 @@ class Checkpoint(DivergenceGuard):
         self.history = {}  # logs of the finished epochs
         self.saved_step = None  # step of the last checkpoint written or restored
         self._trackers = None  # running means to put back in a resumed epoch
+        self.epoch_end_saver = None  # see save_epochs_last
 
     # -- saving --------------------------------------------------------------
     def on_epoch_begin(self, epoch, logs=None):
@@ -146,7 +147,19 @@ class Checkpoint(DivergenceGuard):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
         self.epoch, self.batch = epoch + 1, 0
-        self.save()
+        if self.epoch_end_saver is None:
+            self.save()
+
+    def save_epochs_last(self):
+        """A callback to put after all others: it writes the epoch-end checkpoints.
+
+        This callback goes first (its NaN check runs before anything draws a
+        diverged epoch); the epoch's checkpoint is written last, once the other
+        callbacks have drawn its image grid and loss plot, so that a kill right
+        after the checkpoint cannot lose them: a resumed run never redraws an epoch.
+        """
+        self.epoch_end_saver = _SaveAtEpochEnd(self)
+        return self.epoch_end_saver
 
     def checkpoints(self):
         """Complete checkpoint directories, newest first."""
@@ -295,6 +308,15 @@ class Checkpoint(DivergenceGuard):
                 "Run the same command as before to resume it, or pass --fresh (fresh=True) "
                 "to start over."
             )
+
+
+class _SaveAtEpochEnd(keras.callbacks.Callback):
+    def __init__(self, checkpoint):
+        super().__init__()
+        self.checkpoint = checkpoint
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.checkpoint.save()
 
 
 def _finite(variable):

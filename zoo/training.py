@@ -20,12 +20,13 @@ import importlib.util
 import math
 import os
 import time
+import warnings
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import batching, data, recipes, rundir
+from zoo import batching, data, recipes, rundir, runlock
 from zoo import callbacks as zoo_callbacks
 from zoo.callbacks import DivergenceError
 from zoo.rundir import CHECKPOINTS, TENSORBOARD
@@ -135,6 +136,12 @@ def plan(
             "--checkpoint-every (checkpoint_every) must be a whole number of steps >= 0 "
             f"(0: after each epoch only); got {checkpoint_every!r}."
         )
+    if val_limit is not None and (not isinstance(val_limit, int) or val_limit < 1):
+        raise ValueError(
+            "--val-limit (val_limit) must be a positive integer (None: the whole test set); "
+            f"got {val_limit!r}."
+        )
+    recipes.check_overrides(spec, overrides)
     if tensorboard and importlib.util.find_spec("tensorboard") is None:
         # Keras' TensorBoard callback would only fail at the end of the first epoch.
         raise ModuleNotFoundError(
@@ -144,16 +151,18 @@ def plan(
     out_dir = rundir.prepare(out_dir or os.path.join("runs", spec.name), fresh=fresh)
 
     images, _ = data.load_mnist_arrays("train", source=source, path=path, limit=limit)
-    source_text = data.describe_source(source, path)  # may probe TFDS: once per run
+    with warnings.catch_warnings():  # a fallback to the sample was told once, just above
+        warnings.simplefilter("ignore", UserWarning)
+        source_text = data.describe_source(source, path)  # may probe TFDS: once per run
+        val_data = data.load_mnist(
+            "test", source=source, path=path, batch_size=batch_size, limit=val_limit
+        )
+        grid_images, _ = data.load_mnist_arrays("test", source=source, path=path, limit=32)
     if len(images) == 0:
         raise ValueError(
             f"The training set is empty (0 images from {source_text}); "
             "check the MNIST file and --limit."
         )
-    val_data = data.load_mnist(
-        "test", source=source, path=path, batch_size=batch_size, limit=val_limit
-    )
-    grid_images, _ = data.load_mnist_arrays("test", source=source, path=path, limit=32)
     repeats = batching.sample_repeats(images, source_text, limit)
     if repeats > 1:
         sample_size = len(images)
@@ -227,14 +236,15 @@ def fit(run_plan, model, checkpoint, *, verbose="auto", callbacks=(), tensorboar
         and the training time.
     """
     out_dir = run_plan.out_dir
-    grid = zoo_callbacks.ImageGrid(out_dir, images=run_plan.grid_images)
+    # rundir.finish draws the GIF from every epoch's grid on disk.
+    grid = zoo_callbacks.ImageGrid(out_dir, images=run_plan.grid_images, gif=False)
     curves = zoo_callbacks.LossCurves(
         os.path.join(out_dir, "losses.png"), history=checkpoint.history
     )
     extra = [keras.callbacks.TensorBoard(os.path.join(out_dir, TENSORBOARD))] if tensorboard else []
     # The checkpoint (and its NaN guard) goes first: a diverged step raises before
-    # any other callback draws or logs it.
-    all_callbacks = [checkpoint, grid, curves, *extra, *callbacks]
+    # any other callback draws or logs it; its epoch-end save goes last.
+    all_callbacks = [checkpoint, grid, curves, *extra, *callbacks, checkpoint.save_epochs_last()]
 
     start, skip = checkpoint.epoch, checkpoint.batch
     segments = []  # (first epoch, end epoch, batches to skip, steps_per_epoch)
@@ -266,28 +276,6 @@ def fit(run_plan, model, checkpoint, *, verbose="auto", callbacks=(), tensorboar
 
 
 # -- 4. the artefacts, and the whole run -----------------------------------------------------
-def _record(run_plan, model, checkpoint, resumed, seconds):
-    """What ``run.json`` says: what was run, on what data, in how long."""
-    return {
-        "recipe": run_plan.recipe.name,
-        "epochs": run_plan.epochs,
-        "batch_size": run_plan.batch_size,
-        "limit": run_plan.limit,
-        "seed": run_plan.seed,
-        "steps": checkpoint.step,
-        "sample_repeats": run_plan.repeats,
-        "resumed_from_step": resumed["step"] if resumed else None,
-        "data": run_plan.source_text,
-        "seconds": round(seconds, 1),
-        "keras": keras.__version__,
-        "overrides": run_plan.overrides,
-        "jit_compile": bool(model.jit_compile),
-        "steps_per_execution": model.steps_per_execution,
-        "dtype_policy": model.dtype_policy.name,
-        "replicas": model.distribute_strategy.num_replicas_in_sync,
-    }
-
-
 def train(
     recipe,
     *,
@@ -367,34 +355,43 @@ def train(
     Example:
         >>> model, history = train("a000.gan", epochs=1, limit=512)  # doctest: +SKIP
     """
-    run_plan = plan(
-        recipe,
-        epochs=epochs,
-        batch_size=batch_size,
-        out_dir=out_dir,
-        source=source,
-        path=path,
-        limit=limit,
-        val_limit=val_limit,
-        seed=seed,
-        checkpoint_every=checkpoint_every,
-        fresh=fresh,
-        tensorboard=tensorboard,
-        compile_options=compile_options,
-        **overrides,
-    )
-    if deterministic:  # before the build, which drops XLA under op determinism
-        tf.config.experimental.enable_op_determinism()
-    model, checkpoint, resumed = build(run_plan)
-    history, grid, seconds = fit(
-        run_plan, model, checkpoint, verbose=verbose, callbacks=callbacks, tensorboard=tensorboard
-    )
-    rundir.finish(
-        run_plan.out_dir,
-        model,
-        history.history,
-        _record(run_plan, model, checkpoint, resumed, seconds),
-        last_grid=grid.frames[-1] if grid.frames else None,
-        grid_name=grid.prefix,
-    )
+    out_dir = rundir.check_writable(out_dir or os.path.join("runs", recipes.get(recipe).name))
+    with runlock.hold(out_dir):  # before anything in out_dir is read, cleared or written
+        run_plan = plan(
+            recipe,
+            epochs=epochs,
+            batch_size=batch_size,
+            out_dir=out_dir,
+            source=source,
+            path=path,
+            limit=limit,
+            val_limit=val_limit,
+            seed=seed,
+            checkpoint_every=checkpoint_every,
+            fresh=fresh,
+            tensorboard=tensorboard,
+            compile_options=compile_options,
+            **overrides,
+        )
+        if rundir.is_finished(out_dir):  # killed after model.keras, before its clean-up
+            return rundir.complete(out_dir, rundir.record(run_plan))
+        if deterministic:  # before the build, which drops XLA under op determinism
+            tf.config.experimental.enable_op_determinism()
+        model, checkpoint, resumed = build(run_plan)
+        try:
+            history, grid, seconds = fit(
+                run_plan,
+                model,
+                checkpoint,
+                verbose=verbose,
+                callbacks=callbacks,
+                tensorboard=tensorboard,
+            )
+        except KeyboardInterrupt as e:  # the command line says where, and how to resume
+            e.zoo_stopped = (checkpoint.step, checkpoint.epoch, checkpoint.saved_step)
+            raise
+        record = rundir.record(run_plan, model, checkpoint, resumed, seconds)
+        # No fit ran when the run was killed after its last epoch: grid.prefix is unset.
+        grid_name = grid.prefix or zoo_callbacks.ImageGrid.default_prefix(model)
+        rundir.finish(out_dir, model, history.history, record, grid_name=grid_name)
     return model, history
