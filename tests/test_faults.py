@@ -180,3 +180,80 @@ def test_the_command_line_starts_quietly_and_warns_once(tmp_path):
     lines = done.stderr.splitlines()
     # The offline sample is told once (none where TFDS has MNIST); nothing of TensorFlow's.
     assert len(lines) <= 1 and all(line.startswith("zoo: warning: ") for line in lines), lines
+
+
+# -- a resume continues the same run, or one changed on purpose --------------------------
+from test_resilience import RUN, Crash, PoisonWeights  # noqa: E402
+
+from zoo import callbacks, recipes, training  # noqa: E402
+
+
+def _train(out, **kwargs):
+    return training.train("a000.gan", out_dir=str(out), **{**RUN, **kwargs})
+
+
+def test_resume_refuses_other_data_naming_the_fingerprint(tmp_path, digits, test_digits):
+    files_ = []
+    for name, train in (("a.npz", digits[:160]), ("b.npz", digits[:160][::-1])):
+        np.savez(
+            tmp_path / name,
+            x_train=train,
+            y_train=train[:, 0, 0],
+            x_test=test_digits,
+            y_test=test_digits[:, 0, 0],
+        )
+        files_.append(str(tmp_path / name))
+    run = {"source": "npz", "epochs": 1, "checkpoint_every": 4}
+    with pytest.raises(KeyboardInterrupt):
+        _train(tmp_path / "run", path=files_[0], callbacks=[Crash(at=10)], **run)
+    with pytest.raises(ValueError, match=r"different run \(data='[0-9a-f]{16}' there, .*--fresh"):
+        _train(tmp_path / "run", path=files_[1], **run)
+
+
+def test_resume_refuses_other_epochs_unless_allowed(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        _train(tmp_path, epochs=2, checkpoint_every=4, callbacks=[Crash(at=30)])
+    with pytest.raises(ValueError, match=r"epochs=2 there, 1 here.*--resume-with-changes"):
+        _train(tmp_path, epochs=1, checkpoint_every=4)
+    with pytest.raises(ValueError, match=r"epochs=1, but the checkpoint has reached epoch 2"):
+        _train(tmp_path, epochs=1, checkpoint_every=4, allow_changes=["epochs"])
+    with pytest.warns(UserWarning, match="with changes: epochs=2 there, 3 here"):
+        model, history = _train(tmp_path, epochs=3, checkpoint_every=4, allow_changes=["epochs"])
+    assert int(model.d_optimizer.iterations) == 60 and len(history.history["d_loss"]) == 3
+
+
+def test_a_diverged_run_resumes_its_last_good_checkpoint_with_a_lower_learning_rate(tmp_path):
+    poison = PoisonWeights(at=10, pick=lambda m: m.discriminator.trainable_variables[-1])
+    with pytest.raises(training.DivergenceError, match="--set learning_rate=... --resume-with"):
+        _train(tmp_path, epochs=1, checkpoint_every=4, callbacks=[poison])
+    with pytest.raises(ValueError, match=r"overrides.learning_rate=None there, 0.0001 here"):
+        _train(tmp_path, epochs=1, checkpoint_every=4, learning_rate=1e-4)
+    with pytest.raises(ValueError, match="may name epochs, learning_rate, beta_1"):
+        _train(tmp_path, epochs=1, allow_changes=["hidden"])
+    with pytest.warns(UserWarning, match="with changes"):
+        model, _ = _train(
+            tmp_path,
+            epochs=1,
+            checkpoint_every=4,
+            learning_rate=1e-4,
+            allow_changes=["learning_rate"],
+        )
+    assert int(model.d_optimizer.iterations) == 20
+    assert float(model.d_optimizer.learning_rate) == pytest.approx(1e-4)
+
+
+def test_the_advice_names_the_recipes_own_learning_rate_key():
+    keys = recipes.optimizer_keys(recipes.get("a003.cae"))
+    assert keys == ["ae_learning_rate"]
+    checkpoint = callbacks.Checkpoint("unused", optimizer_keys=keys)
+    checkpoint.saved_step = 8
+    assert "--set ae_learning_rate=... --resume-with-changes ae_learning_rate" in (
+        checkpoint.advice()
+    )
+
+
+def test_divergence_in_a_multi_step_execution_names_its_step_range(tmp_path):
+    # Four steps per execution: the NaN set after step 12 shows in the execution of 13-16.
+    poison = PoisonWeights(at=3, pick=lambda m: m.discriminator.trainable_variables[-1])
+    with pytest.raises(training.DivergenceError, match=r"diverged in steps 13-16 \(epoch 1"):
+        _train(tmp_path, epochs=1, compile_options={"steps_per_execution": 4}, callbacks=[poison])

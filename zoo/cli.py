@@ -64,6 +64,7 @@ def cmd_train(args):
                 tensorboard=args.tensorboard,
                 deterministic=args.deterministic,
                 compile_options=options,
+                allow_changes=[k.strip() for k in (args.resume_with_changes or "").split(",") if k],
                 **overrides,
             )
     except training.DivergenceError as e:
@@ -200,6 +201,13 @@ def build_parser():
         "--fresh",
         action="store_true",
         help="ignore (and delete) checkpoints and a finished model in --out; train from scratch",
+    )
+    p.add_argument(
+        "--resume-with-changes",
+        metavar="KEY,...",
+        help="resume the checkpoint in --out although these settings differ: epochs (to "
+        "extend a run) and the recipe's optimizer settings (learning_rate, "
+        "ae_learning_rate, beta_1 ...), e.g. after a divergence",
     )
     p.add_argument(
         "--tensorboard", action="store_true", help="write TensorBoard logs to OUT/tensorboard"

@@ -16,7 +16,7 @@ resumed epoch skips exactly the batches it had done.
 """
 
 import dataclasses
-import importlib.util
+import hashlib
 import math
 import os
 import time
@@ -26,7 +26,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import batching, data, recipes, rundir, runlock
+from zoo import batching, data, recipes, runargs, rundir, runlock
 from zoo import callbacks as zoo_callbacks
 from zoo.callbacks import DivergenceError
 from zoo.rundir import CHECKPOINTS, TENSORBOARD
@@ -53,12 +53,6 @@ def build_model(recipe, seed=0, compile_options=None, fit_steps=None, **override
     )
 
 
-def _positive(name, value):
-    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return int(value)
-
-
 # -- 1. the plan ---------------------------------------------------------------------------
 @dataclasses.dataclass
 class Plan:
@@ -82,6 +76,8 @@ class Plan:
     overrides: dict
     compile_options: dict | None = None
     checkpoint_every: int = 100
+    val_limit: int | None = 2000
+    allow_changes: tuple = ()
 
     @property
     def steps(self):
@@ -96,6 +92,9 @@ class Plan:
             "limit": self.limit,
             "seed": self.seed,
             "train_images": len(self.images),
+            "data": hashlib.sha256(np.ascontiguousarray(self.images)).hexdigest()[:16],
+            "val_limit": self.val_limit,
+            "epochs": self.epochs,
             "overrides": self.overrides,
         }
 
@@ -115,6 +114,7 @@ def plan(
     fresh=False,
     tensorboard=False,
     compile_options=None,
+    allow_changes=(),
     **overrides,
 ):
     """Checks a run's arguments, prepares its directory and loads its data.
@@ -126,28 +126,10 @@ def plan(
         A :class:`Plan`.
     """
     spec = recipes.get(recipe)
-    budget = dict(spec.budget)
-    epochs = _positive("epochs", budget["epochs"] if epochs is None else epochs)
-    batch_size = _positive("batch_size", budget["batch_size"] if batch_size is None else batch_size)
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}.")
-    if not isinstance(checkpoint_every, int) or checkpoint_every < 0:
-        raise ValueError(
-            "--checkpoint-every (checkpoint_every) must be a whole number of steps >= 0 "
-            f"(0: after each epoch only); got {checkpoint_every!r}."
-        )
-    if val_limit is not None and (not isinstance(val_limit, int) or val_limit < 1):
-        raise ValueError(
-            "--val-limit (val_limit) must be a positive integer (None: the whole test set); "
-            f"got {val_limit!r}."
-        )
-    recipes.check_overrides(spec, overrides)
-    if tensorboard and importlib.util.find_spec("tensorboard") is None:
-        # Keras' TensorBoard callback would only fail at the end of the first epoch.
-        raise ModuleNotFoundError(
-            "--tensorboard (tensorboard=True) needs the tensorboard package: "
-            "pip install 'tensorboard>=2.16'."
-        )
+    epochs, batch_size = runargs.check(
+        spec, epochs, batch_size, seed, checkpoint_every, val_limit, tensorboard, overrides
+    )
+    runargs.check_changes(spec, allow_changes)
     out_dir = rundir.prepare(out_dir or os.path.join("runs", spec.name), fresh=fresh)
 
     images, _ = data.load_mnist_arrays("train", source=source, path=path, limit=limit)
@@ -187,6 +169,8 @@ def plan(
         overrides=overrides,
         compile_options=compile_options,
         checkpoint_every=checkpoint_every,
+        val_limit=val_limit,
+        allow_changes=tuple(allow_changes),
     )
 
 
@@ -205,6 +189,8 @@ def build(run_plan):
         os.path.join(run_plan.out_dir, CHECKPOINTS),
         every=run_plan.checkpoint_every,
         run=run_plan.run,
+        allow_changes=run_plan.allow_changes,
+        optimizer_keys=recipes.optimizer_keys(run_plan.recipe),
     )
     model = build_model(
         run_plan.recipe.name,
@@ -294,6 +280,7 @@ def train(
     tensorboard=False,
     deterministic=False,
     compile_options=None,
+    allow_changes=(),
     **overrides,
 ):
     """Trains a recipe on MNIST and writes its artefacts to ``out_dir``; resumes a killed run.
@@ -337,6 +324,10 @@ def train(
             command line's strings). To train on several devices or in mixed
             precision, call this inside :func:`zoo.distribute.strategy_scope`
             and after :func:`zoo.distribute.set_precision`.
+        allow_changes: Keys that may differ from the checkpoint resumed:
+            ``"epochs"`` (to extend a run) and the recipe's optimizer settings
+            (``learning_rate``, ``ae_learning_rate``, ``beta_1`` ...), e.g. to
+            go on from the last good checkpoint of a diverged run.
         **overrides: Recipe hyperparameter overrides.
 
     Returns:
@@ -371,6 +362,7 @@ def train(
             fresh=fresh,
             tensorboard=tensorboard,
             compile_options=compile_options,
+            allow_changes=allow_changes,
             **overrides,
         )
         if rundir.is_finished(out_dir):  # killed after model.keras, before its clean-up
