@@ -12,6 +12,11 @@ import os
 
 # Keras 3 on TensorFlow: set before keras is imported anywhere.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from zoo import _quiet  # noqa: E402  (imports nothing heavy)
+
+if _quiet.is_command_line():
+    _quiet.import_tensorflow_quietly()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from zoo import losses, networks, recipes  # noqa: E402

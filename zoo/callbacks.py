@@ -22,7 +22,7 @@ import os
 import keras
 import numpy as np
 
-from zoo import plotting
+from zoo import plotting, rundir
 
 
 def is_generative(model):
@@ -70,18 +70,21 @@ class ImageGrid(keras.callbacks.Callback):
         """Paths of the PNG frames of this run, in epoch order."""
         return [self._frames[e] for e in sorted(self._frames)]
 
+    @staticmethod
+    def default_prefix(model):
+        """``"samples"`` for a generative model, else ``"reconstructions"``."""
+        return "samples" if is_generative(model) else "reconstructions"
+
     def on_train_begin(self, logs=None):
         os.makedirs(self.out_dir, exist_ok=True)
         if is_generative(self.model):
             rng = np.random.default_rng(self.seed)
             self._noise = rng.standard_normal((self.n, self.model.latent_dim)).astype("float32")
-            self.prefix = self.prefix or "samples"
         elif self.images is None:
             raise ValueError(
                 f"ImageGrid needs `images` to show reconstructions for {type(self.model).__name__}."
             )
-        else:
-            self.prefix = self.prefix or "reconstructions"
+        self.prefix = self.prefix or self.default_prefix(self.model)
         self._frames = {}
 
     def frame_path(self, epoch):
@@ -108,16 +111,7 @@ class ImageGrid(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         if self.gif and len(self._frames) > 1:
-            from PIL import Image  # Pillow is a matplotlib dependency
-
-            frames = [Image.open(p).convert("P") for p in self.frames]
-            frames[0].save(
-                os.path.join(self.out_dir, f"{self.prefix}.gif"),
-                save_all=True,
-                append_images=frames[1:],
-                duration=500,
-                loop=0,
-            )
+            rundir.write_gif(self.frames, os.path.join(self.out_dir, f"{self.prefix}.gif"))
 
 
 class LossCurves(keras.callbacks.Callback):

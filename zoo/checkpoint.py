@@ -47,6 +47,7 @@ class DivergenceGuard(keras.callbacks.Callback):
         super().__init__()
         self.step = self.epoch = self.batch = self.resume_batch = 0
         self._start_batch = 0
+        self._first_step = 1  # first step of the execution that ran last
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -57,6 +58,7 @@ class DivergenceGuard(keras.callbacks.Callback):
         # `batch` restarts at 0 in a resumed epoch; under steps_per_execution it
         # is the last batch of the group that just ran.
         done = self._start_batch + batch + 1
+        self._first_step = self.step + 1
         self.step += done - self.batch
         self.batch = done
         self.check(logs)
@@ -76,6 +78,12 @@ class DivergenceGuard(keras.callbacks.Callback):
             if epoch_end
             else f"at step {self.step} (epoch {self.epoch + 1}, batch {self.batch})"
         )
+        if not epoch_end and self._first_step < self.step:
+            # One execution ran several steps; the callbacks only see its last.
+            where = (
+                f"in steps {self._first_step}-{self.step} (epoch {self.epoch + 1}, one execution "
+                f"of {self.step - self._first_step + 1} steps, ending at batch {self.batch})"
+            )
         raise DivergenceError(f"Training diverged {where}: {what}. {self.advice()}")
 
     def advice(self):
@@ -105,6 +113,9 @@ class Checkpoint(DivergenceGuard):
         run: A JSON-able dict describing the run; :meth:`restore` refuses a
             checkpoint written with a different one.
         keep: Complete checkpoints kept (at least 1).
+        allow_changes: Keys of ``run`` (``"epochs"``) or of its ``overrides``
+            (optimizer settings) that may differ from the checkpoint's.
+        optimizer_keys: The recipe's learning-rate keys, named in the advice.
 
     Example:
         >>> ckpt = Checkpoint("runs/gan/checkpoints", every=100)  # doctest: +SKIP
@@ -114,8 +125,9 @@ class Checkpoint(DivergenceGuard):
 
     WEIGHTS, STATE = "model.weights.h5", "state.json"
 
-    def __init__(self, directory, every=100, run=None, keep=2):
+    def __init__(self, directory, every=100, run=None, keep=2, allow_changes=(), optimizer_keys=()):
         super().__init__()
+        self.allow_changes, self.optimizer_keys = tuple(allow_changes), list(optimizer_keys)
         if int(every) < 0:
             raise ValueError(f"every must be >= 0 steps (0: at epoch ends only); got {every}.")
         self.directory, self.every, self.run = os.fspath(directory), int(every), run
@@ -123,6 +135,7 @@ class Checkpoint(DivergenceGuard):
         self.history = {}  # logs of the finished epochs
         self.saved_step = None  # step of the last checkpoint written or restored
         self._trackers = None  # running means to put back in a resumed epoch
+        self.epoch_end_saver = None  # see save_epochs_last
 
     # -- saving --------------------------------------------------------------
     def on_epoch_begin(self, epoch, logs=None):
@@ -146,7 +159,19 @@ class Checkpoint(DivergenceGuard):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
         self.epoch, self.batch = epoch + 1, 0
-        self.save()
+        if self.epoch_end_saver is None:
+            self.save()
+
+    def save_epochs_last(self):
+        """A callback to put after all others: it writes the epoch-end checkpoints.
+
+        This callback goes first (its NaN check runs before anything draws a
+        diverged epoch); the epoch's checkpoint is written last, once the other
+        callbacks have drawn its image grid and loss plot, so that a kill right
+        after the checkpoint cannot lose them: a resumed run never redraws an epoch.
+        """
+        self.epoch_end_saver = _SaveAtEpochEnd(self)
+        return self.epoch_end_saver
 
     def checkpoints(self):
         """Complete checkpoint directories, newest first."""
@@ -197,13 +222,16 @@ class Checkpoint(DivergenceGuard):
             os.fsync(f.fileno())
 
     def advice(self):
+        lr = self.optimizer_keys[0] if self.optimizer_keys else "learning_rate"
         if self.saved_step is None:
-            kept = "No checkpoint had been written yet."
-        else:
-            kept = f"The last good checkpoint (step {self.saved_step}) in {self.directory} is kept."
+            return (
+                "No checkpoint had been written yet. Lower the learning rate (e.g. "
+                f"--set {lr}=...) or check the data for outliers, then train again with --fresh."
+            )
         return (
-            f"{kept} Lower the learning rate (e.g. --set learning_rate=...) or check the "
-            "data for outliers, then train again with --fresh."
+            f"The last good checkpoint (step {self.saved_step}) in {self.directory} is kept. "
+            f"To go on from it with a lower learning rate, run the same command with "
+            f"--set {lr}=... --resume-with-changes {lr}; or check the data for outliers."
         )
 
     # -- restoring -----------------------------------------------------------
@@ -248,10 +276,15 @@ class Checkpoint(DivergenceGuard):
             except (OSError, ValueError, KeyError, TypeError) as e:
                 failures.append(f"{os.path.basename(directory)}: {e}")
                 continue
-            self._check_run(state.get("run"), directory)
+            self._check_run(state.get("run"), directory, state)
             try:
                 _build_optimizers(model)
+                # The weights file holds the optimizers' learning rates too; the
+                # compiled ones stand (the same, unless --resume-with-changes).
+                rates = [(o, float(o.learning_rate)) for o in _optimizers(model)]
                 model.load_weights(os.path.join(directory, self.WEIGHTS))
+                for optimizer, rate in rates:
+                    optimizer.learning_rate = rate
                 rng = _rng_variables(model)
                 # Paths differ between two builds in one process (unique names), so
                 # the states are matched by order and shape.
@@ -281,20 +314,47 @@ class Checkpoint(DivergenceGuard):
             )
         return None
 
-    def _check_run(self, saved, directory):
+    def _check_run(self, saved, directory, state=None):
         if self.run is None or saved is None:
             return
-        diffs = [
-            f"{key}={saved.get(key)!r} there, {value!r} here"
-            for key, value in json.loads(json.dumps(self.run)).items()  # tuples -> lists
-            if saved.get(key) != value
-        ]
+        here = json.loads(json.dumps(self.run))  # tuples -> lists
+        diffs, changed = [], []
+        for key, value in here.items():
+            if key not in saved:  # a checkpoint of an older zoo did not record it
+                continue
+            if key == "overrides":
+                there = saved[key] or {}
+                for name in sorted(set(there) | set(value or {})):
+                    a, b = there.get(name), (value or {}).get(name)
+                    if a != b:
+                        (changed if name in self.allow_changes else diffs).append(
+                            f"overrides.{name}={a!r} there, {b!r} here"
+                        )
+            elif saved[key] != value:
+                (changed if key in self.allow_changes else diffs).append(
+                    f"{key}={saved[key]!r} there, {value!r} here"
+                )
+        done = (state or {}).get("epoch", 0) + (1 if (state or {}).get("batch") else 0)
+        if "epochs" in self.allow_changes and here.get("epochs", done) < done:
+            diffs.append(f"epochs={here['epochs']!r}, but the checkpoint has reached epoch {done}")
         if diffs:
             raise ValueError(
                 f"The checkpoint {directory} belongs to a different run ({'; '.join(diffs)}). "
-                "Run the same command as before to resume it, or pass --fresh (fresh=True) "
-                "to start over."
+                "Run the same command as before to resume it, pass --fresh (fresh=True) to "
+                "start over, or --resume-with-changes KEY,... (allow_changes) to go on from it "
+                "with more --epochs or other optimizer settings."
             )
+        if changed:
+            warnings.warn(f"Resuming {directory} with changes: {'; '.join(changed)}.", stacklevel=3)
+
+
+class _SaveAtEpochEnd(keras.callbacks.Callback):
+    def __init__(self, checkpoint):
+        super().__init__()
+        self.checkpoint = checkpoint
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.checkpoint.save()
 
 
 def _finite(variable):
@@ -310,6 +370,19 @@ def _rng_variables(model):
 
 def _metric_variables(model):
     return [v for metric in model.metrics for v in metric.variables]
+
+
+def _optimizers(model):
+    """The model's optimizers whose learning rate is a number (not a schedule)."""
+    inner = getattr(model, "autoencoder", None)
+    found = [getattr(model, n, None) for n in ("optimizer", "d_optimizer", "g_optimizer")]
+    found += [getattr(inner, "optimizer", None)]
+    unique = {id(o): o for o in found if isinstance(o, keras.optimizers.Optimizer)}
+    return [
+        o
+        for o in unique.values()
+        if not isinstance(o._learning_rate, keras.optimizers.schedules.LearningRateSchedule)
+    ]
 
 
 def _build_optimizers(model):

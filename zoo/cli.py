@@ -31,9 +31,12 @@ def cmd_list(args):
 def cmd_train(args):
     from zoo import distribute, training
 
-    overrides = dict(kv.split("=", 1) for kv in args.set or [])
-    for key, value in overrides.items():
-        overrides[key] = _literal(value)
+    overrides = {}
+    for kv in args.set or []:
+        key, equals, value = kv.partition("=")
+        if not equals or not key.strip():
+            raise ValueError(f"--set takes KEY=VALUE (e.g. --set learning_rate=1e-4); got {kv!r}.")
+        overrides[key.strip()] = _literal(value.strip())
     if "seed" in overrides:  # it seeds the weights and the data order too, not only the recipe
         raise ValueError("Set the seed with --seed N, not --set seed=....")
     out_dir = args.out or f"runs/{args.recipe}"
@@ -61,11 +64,15 @@ def cmd_train(args):
                 tensorboard=args.tensorboard,
                 deterministic=args.deterministic,
                 compile_options=options,
+                allow_changes=[k.strip() for k in (args.resume_with_changes or "").split(",") if k],
                 **overrides,
             )
     except training.DivergenceError as e:
         print(f"zoo: error: {e}", file=sys.stderr)
         return 3
+    except KeyboardInterrupt as e:  # Ctrl-C: one line, not Keras' traceback
+        print(_interrupted(e, out_dir, args), file=sys.stderr)
+        return 130
     except ImportError as e:  # an optional package that a flag needs
         print(f"zoo: error: {e}", file=sys.stderr)
         return 2
@@ -114,10 +121,34 @@ def cmd_sample(args):
     return 0
 
 
+def _interrupted(error, out_dir, args):
+    """The line printed on Ctrl-C: where training stopped, what is saved, how to resume."""
+    import shlex
+
+    command = shlex.join(["python", "-m", "zoo", *args.argv])
+    step, epoch, saved = getattr(error, "zoo_stopped", (None, None, None))
+    where = "before training started" if step is None else f"at step {step} (epoch {epoch + 1})"
+    if saved is None:
+        return f"zoo: interrupted {where}; no checkpoint was saved yet. Start again with: {command}"
+    return (
+        f"zoo: interrupted {where}; the checkpoint of step {saved} is saved in "
+        f"{out_dir}/checkpoints. Resume with: {command}"
+    )
+
+
 def _literal(text):
-    """Parses ``--set key=value`` values: numbers and booleans, else the string."""
+    """Parses ``--set key=value`` values: numbers, booleans and tuples, else the string.
+
+    ``nan``/``inf`` become floats (which the recipe's checks then refuse) and
+    ``true``/``false`` booleans, so that they are not taken for strings.
+    """
     import ast
 
+    lowered = text.lower()
+    if lowered in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
+        return float(lowered)
+    if lowered in ("true", "false"):
+        return lowered == "true"
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -170,6 +201,13 @@ def build_parser():
         "--fresh",
         action="store_true",
         help="ignore (and delete) checkpoints and a finished model in --out; train from scratch",
+    )
+    p.add_argument(
+        "--resume-with-changes",
+        metavar="KEY,...",
+        help="resume the checkpoint in --out although these settings differ: epochs (to "
+        "extend a run) and the recipe's optimizer settings (learning_rate, "
+        "ae_learning_rate, beta_1 ...), e.g. after a divergence",
     )
     p.add_argument(
         "--tensorboard", action="store_true", help="write TensorBoard logs to OUT/tensorboard"
@@ -260,7 +298,13 @@ def build_parser():
 
 
 def main(argv=None):
+    import warnings
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # One line per warning, like the errors, not the source line of the call.
+    warnings.formatwarning = lambda message, *_args, **_kw: f"zoo: warning: {message}\n"
     args = build_parser().parse_args(argv)
+    args.argv = argv  # the command again, for the resume advice
     try:
         return args.func(args)
     except (

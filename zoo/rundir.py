@@ -10,7 +10,21 @@ import json
 import os
 import shutil
 
-__all__ = ["CHECKPOINTS", "FINAL_MODEL", "TENSORBOARD", "check_writable", "prepare", "finish"]
+__all__ = [
+    "CHECKPOINTS",
+    "FINAL_MODEL",
+    "TENSORBOARD",
+    "IDENTITY",
+    "check_writable",
+    "clean_up",
+    "complete",
+    "finish",
+    "frames",
+    "is_finished",
+    "prepare",
+    "record",
+    "write_gif",
+]
 
 CHECKPOINTS, FINAL_MODEL, TENSORBOARD = "checkpoints", "model.keras", "tensorboard"
 
@@ -50,7 +64,9 @@ def prepare(out_dir, fresh=False):
     final = os.path.join(out_dir, FINAL_MODEL)
     if fresh:
         _clear(out_dir)
-    elif os.path.exists(final):
+    elif os.path.exists(final) and not os.path.isdir(os.path.join(out_dir, CHECKPOINTS)):
+        # With checkpoints beside it, the run was killed during its clean-up, which
+        # zoo.training.train completes.
         raise FileExistsError(
             f"{out_dir!r} already holds a finished run ({final} exists). Pass --fresh "
             "(fresh=True) to train it again from scratch, replacing it, or choose another --out."
@@ -58,26 +74,159 @@ def prepare(out_dir, fresh=False):
     return out_dir
 
 
-def finish(out_dir, model, history, record, last_grid=None, grid_name=None):
+def is_finished(out_dir):
+    """Whether ``out_dir`` holds ``model.keras``, the mark of a finished run."""
+    return os.path.exists(os.path.join(out_dir, FINAL_MODEL))
+
+
+def frames(out_dir, grid_name, epochs):
+    """The image grids (``<grid_name>_epoch_001.png`` ...) of epochs 1 to ``epochs`` on disk."""
+    paths = (os.path.join(out_dir, f"{grid_name}_epoch_{e:03d}.png") for e in range(1, epochs + 1))
+    return [p for p in paths if os.path.exists(p)]
+
+
+def _atomic(path, write):
+    """Calls ``write(staging)`` and renames the result to ``path``: a kill leaves no torn file."""
+    staging = os.path.join(os.path.dirname(path), ".partial-" + os.path.basename(path))
+    write(staging)
+    os.replace(staging, path)
+
+
+def write_gif(paths, target):
+    """Assembles the PNG frames ``paths`` into an animated GIF ``target`` (atomically)."""
+    from PIL import Image  # Pillow is a matplotlib dependency
+
+    images = [Image.open(p).convert("P") for p in paths]
+    _atomic(
+        target,
+        lambda staging: images[0].save(
+            staging, format="GIF", save_all=True, append_images=images[1:], duration=500, loop=0
+        ),
+    )
+
+
+def finish(out_dir, model, history, record, grid_name="samples"):
     """Writes a finished run's files; ``model.keras`` last, then drops the checkpoints.
+
+    Every artefact is derived here from what is on disk (the epochs' grids) and
+    the full history, not from what this process happened to draw: a run resumed
+    after a kill, even one with no epoch left to train, ends with the same files
+    as one never stopped.
 
     Args:
         out_dir: The run directory.
         model: The trained model.
         history: Logs of every epoch (``{"loss": [...], ...}``).
-        record: What ``run.json`` holds (recipe, data, steps, seconds ...).
-        last_grid: The last epoch's image grid, copied to ``<grid_name>.png``.
+        record: What ``run.json`` holds (recipe, epochs, data, steps, seconds ...).
         grid_name: ``"samples"`` or ``"reconstructions"``.
     """
-    with open(os.path.join(out_dir, "history.json"), "w") as f:
-        json.dump(history, f, indent=1)
-    if last_grid:
-        shutil.copyfile(last_grid, os.path.join(out_dir, f"{grid_name}.png"))
-    with open(os.path.join(out_dir, "run.json"), "w") as f:
-        json.dump(record, f, indent=1)
+    from zoo import plotting
+
+    _atomic(os.path.join(out_dir, "history.json"), lambda p: _dump(history, p))
+    if history:
+        _atomic(os.path.join(out_dir, "losses.png"), lambda p: plotting.plot_history(history, p))
+    grids = frames(out_dir, grid_name, record["epochs"])
+    if grids:
+        _atomic(os.path.join(out_dir, f"{grid_name}.png"), lambda p: shutil.copyfile(grids[-1], p))
+    if len(grids) > 1:
+        write_gif(grids, os.path.join(out_dir, f"{grid_name}.gif"))
+    _atomic(os.path.join(out_dir, "run.json"), lambda p: _dump(record, p))
     # model.keras marks a finished run, so it is written last and atomically;
     # the checkpoints are only dropped once it is in place.
-    staging = os.path.join(out_dir, ".partial-model.keras")
-    model.save(staging)
-    os.replace(staging, os.path.join(out_dir, FINAL_MODEL))
+    _atomic(os.path.join(out_dir, FINAL_MODEL), model.save)
+    clean_up(out_dir)
+
+
+def clean_up(out_dir):
+    """Drops what a finished run no longer needs: its checkpoints, torn ``.partial-*`` files.
+
+    Idempotent: a run killed after ``model.keras`` appeared is completed by calling it again.
+    """
     shutil.rmtree(os.path.join(out_dir, CHECKPOINTS), ignore_errors=True)
+    for name in os.listdir(out_dir):
+        if name.startswith(".partial-"):
+            os.remove(os.path.join(out_dir, name))
+
+
+def _dump(obj, path):
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=1)
+
+
+#: The keys of ``run.json`` that say which run it was (the rest: how it went).
+IDENTITY = ("recipe", "epochs", "batch_size", "limit", "seed", "overrides")
+
+
+def record(run_plan, model=None, checkpoint=None, resumed=None, seconds=None):
+    """What ``run.json`` says: what was run, on what data, in how long.
+
+    Without ``model``, only what identifies the run (:data:`IDENTITY`).
+    """
+    identity = {
+        "recipe": run_plan.recipe.name,
+        "epochs": run_plan.epochs,
+        "batch_size": run_plan.batch_size,
+        "limit": run_plan.limit,
+        "seed": run_plan.seed,
+        "overrides": run_plan.overrides,
+    }
+    if model is None:
+        return identity
+    import keras
+
+    return {
+        **identity,
+        "steps": checkpoint.step,
+        "sample_repeats": run_plan.repeats,
+        "resumed_from_step": resumed["step"] if resumed else None,
+        "data": run_plan.source_text,
+        "seconds": round(seconds, 1),
+        "keras": keras.__version__,
+        "jit_compile": bool(model.jit_compile),
+        "steps_per_execution": model.steps_per_execution,
+        "dtype_policy": model.dtype_policy.name,
+        "replicas": model.distribute_strategy.num_replicas_in_sync,
+    }
+
+
+def complete(out_dir, identity):
+    """Completes a run killed after ``model.keras`` appeared, before its clean-up.
+
+    Every other file was written before ``model.keras``, so only the clean-up is
+    left: this does it and returns the run as :func:`zoo.training.train` would.
+
+    Args:
+        out_dir: The run directory, holding ``model.keras`` and ``checkpoints/``.
+        identity: This command's :func:`record` without a model, checked against
+            ``run.json`` so that another command is still refused.
+
+    Returns:
+        ``(model, history)``, loaded from ``model.keras`` and ``history.json``.
+
+    Raises:
+        FileExistsError: ``run.json`` is another run's.
+    """
+    import keras
+
+    final = os.path.join(out_dir, FINAL_MODEL)
+    with open(os.path.join(out_dir, "run.json")) as f:
+        saved = json.load(f)
+    here = json.loads(json.dumps(identity))  # tuples -> lists, as run.json holds them
+    diffs = [
+        f"{key}={saved.get(key)!r} there, {here[key]!r} here"
+        for key in IDENTITY
+        if saved.get(key) != here[key]
+    ]
+    if diffs:
+        raise FileExistsError(
+            f"{out_dir!r} already holds a finished run ({final} exists; {'; '.join(diffs)}). "
+            "Pass --fresh (fresh=True) to train it again from scratch, replacing it, "
+            "or choose another --out."
+        )
+    clean_up(out_dir)
+    print(f"zoo: {out_dir} held a finished run whose clean-up was cut short; completed it.")
+    history = keras.callbacks.History()
+    with open(os.path.join(out_dir, "history.json")) as f:
+        history.history = json.load(f)
+    history.epoch = list(range(len(next(iter(history.history.values()), []))))
+    return keras.models.load_model(final), history

@@ -16,16 +16,17 @@ resumed epoch skips exactly the batches it had done.
 """
 
 import dataclasses
-import importlib.util
+import hashlib
 import math
 import os
 import time
+import warnings
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import batching, data, recipes, rundir
+from zoo import batching, data, recipes, runargs, rundir, runlock
 from zoo import callbacks as zoo_callbacks
 from zoo.callbacks import DivergenceError
 from zoo.rundir import CHECKPOINTS, TENSORBOARD
@@ -52,12 +53,6 @@ def build_model(recipe, seed=0, compile_options=None, fit_steps=None, **override
     )
 
 
-def _positive(name, value):
-    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return int(value)
-
-
 # -- 1. the plan ---------------------------------------------------------------------------
 @dataclasses.dataclass
 class Plan:
@@ -81,6 +76,8 @@ class Plan:
     overrides: dict
     compile_options: dict | None = None
     checkpoint_every: int = 100
+    val_limit: int | None = 2000
+    allow_changes: tuple = ()
 
     @property
     def steps(self):
@@ -95,6 +92,9 @@ class Plan:
             "limit": self.limit,
             "seed": self.seed,
             "train_images": len(self.images),
+            "data": hashlib.sha256(np.ascontiguousarray(self.images)).hexdigest()[:16],
+            "val_limit": self.val_limit,
+            "epochs": self.epochs,
             "overrides": self.overrides,
         }
 
@@ -114,6 +114,7 @@ def plan(
     fresh=False,
     tensorboard=False,
     compile_options=None,
+    allow_changes=(),
     **overrides,
 ):
     """Checks a run's arguments, prepares its directory and loads its data.
@@ -125,35 +126,25 @@ def plan(
         A :class:`Plan`.
     """
     spec = recipes.get(recipe)
-    budget = dict(spec.budget)
-    epochs = _positive("epochs", budget["epochs"] if epochs is None else epochs)
-    batch_size = _positive("batch_size", budget["batch_size"] if batch_size is None else batch_size)
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}.")
-    if not isinstance(checkpoint_every, int) or checkpoint_every < 0:
-        raise ValueError(
-            "--checkpoint-every (checkpoint_every) must be a whole number of steps >= 0 "
-            f"(0: after each epoch only); got {checkpoint_every!r}."
-        )
-    if tensorboard and importlib.util.find_spec("tensorboard") is None:
-        # Keras' TensorBoard callback would only fail at the end of the first epoch.
-        raise ModuleNotFoundError(
-            "--tensorboard (tensorboard=True) needs the tensorboard package: "
-            "pip install 'tensorboard>=2.16'."
-        )
+    epochs, batch_size = runargs.check(
+        spec, epochs, batch_size, seed, checkpoint_every, val_limit, tensorboard, overrides
+    )
+    runargs.check_changes(spec, allow_changes)
     out_dir = rundir.prepare(out_dir or os.path.join("runs", spec.name), fresh=fresh)
 
     images, _ = data.load_mnist_arrays("train", source=source, path=path, limit=limit)
-    source_text = data.describe_source(source, path)  # may probe TFDS: once per run
+    with warnings.catch_warnings():  # a fallback to the sample was told once, just above
+        warnings.simplefilter("ignore", UserWarning)
+        source_text = data.describe_source(source, path)  # may probe TFDS: once per run
+        val_data = data.load_mnist(
+            "test", source=source, path=path, batch_size=batch_size, limit=val_limit
+        )
+        grid_images, _ = data.load_mnist_arrays("test", source=source, path=path, limit=32)
     if len(images) == 0:
         raise ValueError(
             f"The training set is empty (0 images from {source_text}); "
             "check the MNIST file and --limit."
         )
-    val_data = data.load_mnist(
-        "test", source=source, path=path, batch_size=batch_size, limit=val_limit
-    )
-    grid_images, _ = data.load_mnist_arrays("test", source=source, path=path, limit=32)
     repeats = batching.sample_repeats(images, source_text, limit)
     if repeats > 1:
         sample_size = len(images)
@@ -178,6 +169,8 @@ def plan(
         overrides=overrides,
         compile_options=compile_options,
         checkpoint_every=checkpoint_every,
+        val_limit=val_limit,
+        allow_changes=tuple(allow_changes),
     )
 
 
@@ -196,6 +189,8 @@ def build(run_plan):
         os.path.join(run_plan.out_dir, CHECKPOINTS),
         every=run_plan.checkpoint_every,
         run=run_plan.run,
+        allow_changes=run_plan.allow_changes,
+        optimizer_keys=recipes.optimizer_keys(run_plan.recipe),
     )
     model = build_model(
         run_plan.recipe.name,
@@ -227,14 +222,15 @@ def fit(run_plan, model, checkpoint, *, verbose="auto", callbacks=(), tensorboar
         and the training time.
     """
     out_dir = run_plan.out_dir
-    grid = zoo_callbacks.ImageGrid(out_dir, images=run_plan.grid_images)
+    # rundir.finish draws the GIF from every epoch's grid on disk.
+    grid = zoo_callbacks.ImageGrid(out_dir, images=run_plan.grid_images, gif=False)
     curves = zoo_callbacks.LossCurves(
         os.path.join(out_dir, "losses.png"), history=checkpoint.history
     )
     extra = [keras.callbacks.TensorBoard(os.path.join(out_dir, TENSORBOARD))] if tensorboard else []
     # The checkpoint (and its NaN guard) goes first: a diverged step raises before
-    # any other callback draws or logs it.
-    all_callbacks = [checkpoint, grid, curves, *extra, *callbacks]
+    # any other callback draws or logs it; its epoch-end save goes last.
+    all_callbacks = [checkpoint, grid, curves, *extra, *callbacks, checkpoint.save_epochs_last()]
 
     start, skip = checkpoint.epoch, checkpoint.batch
     segments = []  # (first epoch, end epoch, batches to skip, steps_per_epoch)
@@ -266,28 +262,6 @@ def fit(run_plan, model, checkpoint, *, verbose="auto", callbacks=(), tensorboar
 
 
 # -- 4. the artefacts, and the whole run -----------------------------------------------------
-def _record(run_plan, model, checkpoint, resumed, seconds):
-    """What ``run.json`` says: what was run, on what data, in how long."""
-    return {
-        "recipe": run_plan.recipe.name,
-        "epochs": run_plan.epochs,
-        "batch_size": run_plan.batch_size,
-        "limit": run_plan.limit,
-        "seed": run_plan.seed,
-        "steps": checkpoint.step,
-        "sample_repeats": run_plan.repeats,
-        "resumed_from_step": resumed["step"] if resumed else None,
-        "data": run_plan.source_text,
-        "seconds": round(seconds, 1),
-        "keras": keras.__version__,
-        "overrides": run_plan.overrides,
-        "jit_compile": bool(model.jit_compile),
-        "steps_per_execution": model.steps_per_execution,
-        "dtype_policy": model.dtype_policy.name,
-        "replicas": model.distribute_strategy.num_replicas_in_sync,
-    }
-
-
 def train(
     recipe,
     *,
@@ -306,6 +280,7 @@ def train(
     tensorboard=False,
     deterministic=False,
     compile_options=None,
+    allow_changes=(),
     **overrides,
 ):
     """Trains a recipe on MNIST and writes its artefacts to ``out_dir``; resumes a killed run.
@@ -349,6 +324,10 @@ def train(
             command line's strings). To train on several devices or in mixed
             precision, call this inside :func:`zoo.distribute.strategy_scope`
             and after :func:`zoo.distribute.set_precision`.
+        allow_changes: Keys that may differ from the checkpoint resumed:
+            ``"epochs"`` (to extend a run) and the recipe's optimizer settings
+            (``learning_rate``, ``ae_learning_rate``, ``beta_1`` ...), e.g. to
+            go on from the last good checkpoint of a diverged run.
         **overrides: Recipe hyperparameter overrides.
 
     Returns:
@@ -367,34 +346,44 @@ def train(
     Example:
         >>> model, history = train("a000.gan", epochs=1, limit=512)  # doctest: +SKIP
     """
-    run_plan = plan(
-        recipe,
-        epochs=epochs,
-        batch_size=batch_size,
-        out_dir=out_dir,
-        source=source,
-        path=path,
-        limit=limit,
-        val_limit=val_limit,
-        seed=seed,
-        checkpoint_every=checkpoint_every,
-        fresh=fresh,
-        tensorboard=tensorboard,
-        compile_options=compile_options,
-        **overrides,
-    )
-    if deterministic:  # before the build, which drops XLA under op determinism
-        tf.config.experimental.enable_op_determinism()
-    model, checkpoint, resumed = build(run_plan)
-    history, grid, seconds = fit(
-        run_plan, model, checkpoint, verbose=verbose, callbacks=callbacks, tensorboard=tensorboard
-    )
-    rundir.finish(
-        run_plan.out_dir,
-        model,
-        history.history,
-        _record(run_plan, model, checkpoint, resumed, seconds),
-        last_grid=grid.frames[-1] if grid.frames else None,
-        grid_name=grid.prefix,
-    )
+    out_dir = rundir.check_writable(out_dir or os.path.join("runs", recipes.get(recipe).name))
+    with runlock.hold(out_dir):  # before anything in out_dir is read, cleared or written
+        run_plan = plan(
+            recipe,
+            epochs=epochs,
+            batch_size=batch_size,
+            out_dir=out_dir,
+            source=source,
+            path=path,
+            limit=limit,
+            val_limit=val_limit,
+            seed=seed,
+            checkpoint_every=checkpoint_every,
+            fresh=fresh,
+            tensorboard=tensorboard,
+            compile_options=compile_options,
+            allow_changes=allow_changes,
+            **overrides,
+        )
+        if rundir.is_finished(out_dir):  # killed after model.keras, before its clean-up
+            return rundir.complete(out_dir, rundir.record(run_plan))
+        if deterministic:  # before the build, which drops XLA under op determinism
+            tf.config.experimental.enable_op_determinism()
+        model, checkpoint, resumed = build(run_plan)
+        try:
+            history, grid, seconds = fit(
+                run_plan,
+                model,
+                checkpoint,
+                verbose=verbose,
+                callbacks=callbacks,
+                tensorboard=tensorboard,
+            )
+        except KeyboardInterrupt as e:  # the command line says where, and how to resume
+            e.zoo_stopped = (checkpoint.step, checkpoint.epoch, checkpoint.saved_step)
+            raise
+        record = rundir.record(run_plan, model, checkpoint, resumed, seconds)
+        # No fit ran when the run was killed after its last epoch: grid.prefix is unset.
+        grid_name = grid.prefix or zoo_callbacks.ImageGrid.default_prefix(model)
+        rundir.finish(out_dir, model, history.history, record, grid_name=grid_name)
     return model, history

@@ -22,6 +22,7 @@ Example:
 
 # Importing the article modules registers their recipes, in article order.
 from zoo.recipes import a000, a001, a002, a003, a004  # noqa: F401
+from zoo.recipes._checks import check_overrides, optimizer_keys
 from zoo.recipes._core import (
     ARTICLES,
     FAMILIES,
@@ -49,7 +50,9 @@ __all__ = [
     "UnknownRecipeError",
     "article_defects",
     "build",
+    "check_overrides",
     "by_article",
     "get",
     "names",
+    "optimizer_keys",
 ]

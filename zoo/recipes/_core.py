@@ -10,6 +10,7 @@ import types
 from collections.abc import Callable, Mapping
 
 from zoo import distribute, models
+from zoo.recipes import _checks
 
 #: Allowed values of :attr:`Defect.topic`, in the order the docs list them.
 TOPICS = ("imports", "shapes", "losses", "training loop", "formulas", "facts", "api")
@@ -233,7 +234,9 @@ def build(name, compile_options=None, fit_steps=None, **overrides):
     Raises:
         KeyError: for an unknown recipe name.
         TypeError: for an override that is not one of the recipe's hyperparameters.
-        ValueError: for compile options that cannot run under the strategy in scope.
+        ValueError: for an override outside its type or range
+            (:func:`zoo.recipes._checks.check_overrides`); for compile options
+            that cannot run under the strategy in scope.
 
     Example:
         >>> vae = build("a004.beta_vae", beta=4.0)
@@ -251,6 +254,7 @@ def build(name, compile_options=None, fit_steps=None, **overrides):
             f"Recipe {name!r} has no hyperparameter(s) {', '.join(map(repr, unknown))}; "
             f"its hyperparameters are: {', '.join(recipe.hyperparameters)}."
         )
+    _checks.check_overrides(recipe, overrides)
     options = distribute.resolve_compile_options(recipe.compile_options, compile_options)
     if fit_steps is not None:
         if isinstance(fit_steps, bool) or not isinstance(fit_steps, int) or fit_steps < 1:
