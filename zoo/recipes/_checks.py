@@ -48,6 +48,8 @@ def _is_int(value):
 
 def _problem(key, value, default):
     """What is wrong with ``value`` for ``key`` (a description of the allowed values), or None."""
+    if default is None:  # optional: None, or a value of the key's range (d_learning_rate)
+        return None if value is None or _range(key) is None else _problem(key, value, 1.0)
     if isinstance(default, bool):
         return None if isinstance(value, bool) else "True or False"
     if _is_int(default):

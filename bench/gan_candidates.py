@@ -1,18 +1,24 @@
-"""a002.aegan's mode collapse: each candidate remedy at the recipe's budget, scored alike.
+"""GAN recipe candidates at the recipe's budget, scored alike: a table per recipe.
 
-Trains ``a002.aegan`` (article 002's bottleneck generator) at its budget on full
-MNIST once per candidate, each a set of recipe overrides, then scores 10,000
+Trains a GAN recipe at its budget on full MNIST once per candidate, each a set
+of recipe overrides, then scores 10,000
 samples of each with ``zoo eval``'s code (:func:`zoo.evaluation.evaluate_model`):
 class coverage (the share of each digit class by zoo's classifier; the smallest
 share, and how many classes hold over 2%) and FD in that classifier's features.
-Prints a table; ``--json`` keeps it. The candidates are the remedies issue 13
-names: the article's own 32-d noise, balancing the players (D's learning rate,
-D steps), D regularisation (a gradient penalty) and minibatch statistics.
+Prints a table; ``--json`` keeps it.
 
-Usage (about 3 minutes a candidate on 2 idle cores)::
+* ``a002.aegan``: the remedies for its mode collapse that issue 13 names: the
+  article's own 32-d noise, balancing the players (D's learning rate, D steps),
+  D regularisation (a gradient penalty) and minibatch statistics. ``baseline``
+  is the recipe before the remedy (no gradient penalty).
+* ``a000.gan``: the article's discriminator BatchNormalization, with D run on
+  real and fake apart or, as the article's ``train_on_batch`` does, on both
+  concatenated (``joint_batch``).
 
-    ZOO_MNIST_PATH=../shared/data/mnist.npz python bench/aegan_collapse.py --json aegan.json
-    python bench/aegan_collapse.py --only baseline minibatch_std --epochs 5   # a quick look
+Usage (about 2-3 minutes a candidate on 2 idle cores)::
+
+    ZOO_MNIST_PATH=../shared/data/mnist.npz python bench/gan_candidates.py a002.aegan
+    python bench/gan_candidates.py a000.gan --only recipe article_bn_joint --json a000.json
 """
 
 import argparse
@@ -24,27 +30,43 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-#: name -> recipe overrides.
-CANDIDATES = {
-    "baseline": {},
+#: recipe -> candidate name -> recipe overrides.
+CANDIDATES = {"a002.aegan": {}, "a000.gan": {}}
+CANDIDATES["a002.aegan"] = {
+    "baseline": {"gradient_penalty": 0.0},
     "noise_32": {"latent_dim": 32},
     "d_lr_1e-4": {"d_learning_rate": 1e-4},
     "d_steps_2": {"d_steps": 2},
     "gradient_penalty_1": {"gradient_penalty": 1.0},
+    "gradient_penalty_10": {"gradient_penalty": 10.0},
     "minibatch_std": {"d_minibatch_std": True},
     "minibatch_std_noise_32": {"d_minibatch_std": True, "latent_dim": 32},
+    "gradient_penalty_1_minibatch_std": {"gradient_penalty": 1.0, "d_minibatch_std": True},
+}
+CANDIDATES["a000.gan"] = {
+    "recipe": {},
+    "article_bn_apart": {"d_batch_norm": True, "joint_batch": False},
+    "article_bn_joint": {"d_batch_norm": True, "joint_batch": True},
+    "joint_no_bn": {"d_batch_norm": False, "joint_batch": True},
 }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", nargs="*", choices=list(CANDIDATES), help="candidates to run")
+    parser.add_argument("recipe", choices=list(CANDIDATES))
+    parser.add_argument("--only", nargs="*", help="candidates to run (default: all)")
     parser.add_argument("--epochs", type=int, default=None, help="default: the recipe's budget")
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="runs/bench-aegan")
+    parser.add_argument("--out", default="runs/bench-candidates")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
+    candidates = CANDIDATES[args.recipe]
+    unknown = sorted(set(args.only or ()) - set(candidates))
+    if unknown:
+        parser.error(
+            f"unknown candidate(s) {unknown} of {args.recipe}; choose from {list(candidates)}"
+        )
 
     from zoo import data, evaluation, training
 
@@ -52,23 +74,23 @@ def main(argv=None):
     x_test, _ = data.load_mnist_arrays("test", source="npz")
     real = evaluation.real_set(x_train, x_test, n=args.samples, seed=args.seed)
     rows = {}
-    for name in args.only or CANDIDATES:
+    for name in args.only or candidates:
         started = time.perf_counter()
         model, _ = training.train(
-            "a002.aegan",
+            args.recipe,
             epochs=args.epochs,
-            out_dir=os.path.join(args.out, name),
+            out_dir=os.path.join(args.out, args.recipe, name),
             source="npz",
             seed=args.seed,
             fresh=True,
             verbose=0,
-            **CANDIDATES[name],
+            **candidates[name],
         )
         seconds = time.perf_counter() - started
         scores = evaluation.evaluate_model(model, real, n=args.samples, seed=args.seed)
         gen = scores["generative"]
         rows[name] = {
-            "overrides": CANDIDATES[name],
+            "overrides": candidates[name],
             "train_seconds": round(seconds, 1),
             "fd": gen["fd"],
             "min_class_share": gen["min_class_share"],
@@ -79,7 +101,7 @@ def main(argv=None):
         print(f"{name}: {json.dumps(rows[name])}", flush=True)
     floor = real.floor
     budget = args.epochs or "budget"
-    print(f"\na002.aegan, {budget} epochs, seed {args.seed}, {args.samples} samples")
+    print(f"\n{args.recipe}, {budget} epochs, seed {args.seed}, {args.samples} samples")
     print(f"{'candidate':<24} {'FD':>8} {'min share':>10} {'classes >2%':>12} {'train s':>8}")
     print(f"{'real train digits':<24} {floor['fd']:>8.2f} {floor['min_class_share']:>10.3f} "
           f"{floor['classes_above_2pct']:>12d} {'':>8}")  # fmt: skip
@@ -88,7 +110,11 @@ def main(argv=None):
               f"{r['classes_above_2pct']:>12d} {r['train_seconds']:>8.0f}")  # fmt: skip
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"floor": floor, "candidates": rows, "seed": args.seed}, f, indent=1)
+            json.dump(
+                {"recipe": args.recipe, "floor": floor, "candidates": rows, "seed": args.seed},
+                f,
+                indent=1,
+            )
 
 
 if __name__ == "__main__":
