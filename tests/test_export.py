@@ -287,6 +287,12 @@ def test_saved_model_cli_lists_the_signatures(exported):
     latent = exported.models["vae"].latent_dim
     assert "inputs['latent_normal'] tensor_info" in out and f"shape: (-1, {latent})" in out
     assert "outputs['z_log_var'] tensor_info" in out
+    for name in ("sample", "reconstruct_uint8", "encode_uint8"):
+        assert f"signature_def['{name}']" in out
+    assert "inputs['seeds'] tensor_info:\n        dtype: DT_INT64\n        shape: (-1)" in out
+    assert (
+        "inputs['pixels'] tensor_info:\n        dtype: DT_UINT8\n        shape: (-1, 28, 28)" in out
+    )
 
 
 def test_docs_snippet_runs_in_plain_tf(exported):
