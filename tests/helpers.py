@@ -208,12 +208,14 @@ FAMILIES = {
 # -- one check for any model -----------------------------------------------------------------
 def _call_endpoints(model, x, n=3):
     """Every serving endpoint of ``model`` on ``n`` inputs, by the family protocol."""
-    from zoo.models.base import IMAGES
+    from zoo.models.base import IMAGES, SEEDS
 
     results = {}
     for endpoint in model.endpoints:
         if endpoint.input == IMAGES:
             arg = x[:n]
+        elif endpoint.input == SEEDS:
+            arg = np.arange(n)
         else:
             arg = np.random.default_rng(0).standard_normal((n, model.latent_dim), "float32")
         out = getattr(model, endpoint.method)(arg)
@@ -270,14 +272,22 @@ def run_model_test(model, digits, tmp_path, falling=(), outputs=None, epochs=2):
     # The export serves what the model computes, signature by signature.
     directory = export.export(model, tmp_path / "export", version=1)
     signatures = tf.saved_model.load(directory).signatures
-    assert set(signatures) == {e.name for e in model.endpoints} | {"serving_default"}
+    twins = {f"{e.name}_uint8" for e in model.endpoints if e.input == "images_0_1"}
+    assert set(signatures) == {e.name for e in model.endpoints} | twins | {"serving_default"}
     expected = _call_endpoints(model, x)
     for endpoint in model.endpoints:
         spec = model.input_spec(endpoint.input)
-        arg = x[:3].astype("float32")[..., None] / 255.0 if spec.name == "images_0_1" else None
-        if arg is None:
+        if spec.name == "images_0_1":
+            arg = x[:3].astype("float32")[..., None] / 255.0
+            # The uint8 twin serves the same method on the raw pixels.
+            served = signatures[f"{endpoint.name}_uint8"](pixels=tf.constant(x[:3]))
+            for key, value in expected[endpoint.name].items():
+                np.testing.assert_allclose(served[key].numpy(), value, atol=1e-5)
+        elif spec.name == "seeds":
+            arg = np.arange(3)
+        else:
             arg = np.random.default_rng(0).standard_normal((3, model.latent_dim), "float32")
-        served = signatures[endpoint.name](**{spec.name: tf.constant(arg)})
+        served = signatures[endpoint.name](**{spec.name: tf.constant(arg, spec.dtype)})
         for key, value in expected[endpoint.name].items():
             np.testing.assert_allclose(served[key].numpy(), value, atol=1e-5)
     return loaded

@@ -1,14 +1,19 @@
 """SavedModel export: every family and recipe loads and runs in plain TensorFlow.
 
-One module-scoped fixture builds small models of every family (and every
-recipe, once ``zoo.recipes`` exists), exports them, and loads *all* the
-exports in one fresh Python process that imports only TensorFlow (``zoo`` is
-blocked there). That process calls every signature, both as a signature and
-as the restored function, at batch sizes 3 and 5, and writes the outputs to
-an ``.npz`` that the tests compare with the Keras models' own methods. One
-process for everything keeps the file fast: each costs ~5 s of TF import.
+One module-scoped fixture builds small models of every family and every
+recipe, exports them (two also as ``.tflite``), and loads *all* the exports in
+one fresh Python process that imports only TensorFlow (``plain_tf_loader.py``;
+``zoo`` is blocked there). That process calls every signature, both as a
+signature and as the restored function, at batch sizes 3 and 5 and on an empty
+batch, draws from seeds on two loads, replays the warm-up requests and runs the
+``.tflite`` files; it writes the outputs to an ``.npz`` that the tests compare
+with the Keras models' own methods. ``saved_model_cli`` (``show``, ``run``) and,
+when installed, ``tf2onnx`` run beside it. One process for everything keeps the
+file fast: each costs ~5 s of TF import.
 """
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -21,247 +26,47 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import FAMILIES
+from export_cases import (
+    ATOL,
+    BATCHES,
+    CASES,
+    DOC_EXPORT_DIR,
+    DOCS,
+    EVAL_JSON,
+    INPUT_DTYPES,
+    LOADED_TWICE,
+    ONNX_READY,
+    RELOADED,
+    RUN_JSON,
+    SAMPLE_SEEDS,
+    TESTS,
+    build,
+    docs_block,
+    docs_snippet,
+    expected_signatures,
+    fixed_input,
+    keras_outputs,
+    onnx_command,
+    small_ae,
+    tf_serving_rest,
+)
 
 import zoo
-from zoo import export
-from zoo import networks as nets
+from zoo import cli, export
+from zoo.export import tflite
 
 # Untrained models are saved with unbuilt optimizers, which Keras reports on reload.
 pytestmark = pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
 
-ATOL = 1e-5
-BATCHES = (3, 5)
-IMAGE = [None, 28, 28, 1]
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "serving.md"
-DOC_EXPORT_DIR = "exports/gan/1"  # The path the docs' snippet loads; replaced here.
-
-
-# -- models ----------------------------------------------------------------------
-def _compile_gan(model):
-    model.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=keras.optimizers.Adam())
-    return model
-
-
-def small_gan():
-    """A DCGAN in [-1, 1]: BatchNorm and Dropout must run in inference mode."""
-    return _compile_gan(
-        zoo.GAN(
-            nets.dcgan_generator(8, base_shape=(7, 7, 4), filters=(4,)),
-            nets.dcgan_discriminator(filters=(4, 8)),
-            network_range=(-1.0, 1.0),
-            seed=1,
-        )
-    )
-
-
-def small_ae(cls=zoo.Autoencoder, code=6, **kwargs):
-    model = cls(
-        nets.mlp((28, 28, 1), code, hidden=(16,), name="encoder"),
-        nets.mlp(code, (28, 28, 1), hidden=(16,), output_activation="tanh", name="decoder"),
-        network_range=(-1.0, 1.0),
-        **kwargs,
-    )
-    model.compile(optimizer="adam")
-    return model
-
-
-#: The tests' family table, and two models that exercise more of export: a DCGAN
-#: (BatchNorm and Dropout must run in inference mode) and an autoencoder in [-1, 1].
-BUILDERS = {
-    **{name: row.build for name, row in FAMILIES.items()},
-    "dcgan": small_gan,
-    "autoencoder_tanh": small_ae,
-}
-# Exported from a saved model rather than the object: (saved as, family).
-RELOADED = {
-    "latent_gan_from_keras": ("keras_file", "latent_gan"),
-    "vae_from_run_dir": ("run_dir", "vae"),
-}
-
-
-def _recipe_names():
-    try:
-        from zoo import recipes
-    except ModuleNotFoundError as e:  # Only a missing module; a broken one must fail.
-        if e.name != "zoo.recipes":
-            raise
-        return []
-    return list(recipes.names())
-
-
-RECIPES = _recipe_names()
-CASES = [*BUILDERS, *RELOADED, *(f"recipe:{name}" for name in RECIPES)]
-
-
-def _build(case):
-    if case.startswith("recipe:"):
-        from zoo import recipes
-
-        return recipes.build(case.removeprefix("recipe:"))
-    return BUILDERS[case]()
-
-
-# -- what each family must export (written independently of zoo.export) ----------
-def expected_signatures(model):
-    """``{signature: (input name, input shape, {output: shape})}``, and the default."""
-    if isinstance(model, zoo.GAN):
-        latent = [None, model.latent_dim]
-        sigs = {
-            "generate": ("latent_normal", latent, {"images": IMAGE}),
-            "discriminate": ("images_0_1", IMAGE, {"probability_real": [None, 1]}),
-        }
-        default = "generate"
-    else:
-        code = [None, model.latent_dim]
-        if isinstance(model, zoo.VAE):
-            encoded = {"z_mean": code, "z_log_var": code}
-        else:
-            encoded = {"codes": code}
-        sigs = {
-            "reconstruct": ("images_0_1", IMAGE, {"images": IMAGE}),
-            "encode": ("images_0_1", IMAGE, encoded),
-            "decode": ("codes", code, {"images": IMAGE}),
-        }
-        if isinstance(model, zoo.VAE):
-            sigs["generate"] = ("latent_normal", code, {"images": IMAGE})
-        default = "reconstruct"
-    return {**sigs, "serving_default": sigs[default]}, default
-
-
-def keras_outputs(model, signature, x):
-    """What the Keras model's own methods give for one signature's input."""
-    if signature == "generate":
-        # A VAE generates by decoding prior samples.
-        return {"images": model.decode(x) if isinstance(model, zoo.VAE) else model.generate(x)}
-    if signature == "discriminate":
-        return {"probability_real": model.discriminate(x)}
-    if signature == "encode":
-        if isinstance(model, zoo.VAE):
-            z_mean, z_log_var = model.encode(x)
-            return {"z_mean": z_mean, "z_log_var": z_log_var}
-        return {"codes": model.encode(x)}
-    if signature == "decode":
-        return {"images": model.decode(x)}
-    if signature == "reconstruct":
-        return {"images": model.reconstruct(x)}
-    raise AssertionError(f"no reference for {signature}")
-
-
-def fixed_input(name, shape, batch, seed):
-    rng = np.random.default_rng(seed)
-    full = (batch, *shape[1:])
-    if name == "images_0_1":
-        return rng.uniform(0.0, 1.0, full).astype("float32")
-    return rng.standard_normal(full).astype("float32")
-
-
-# -- the plain-TensorFlow process ----------------------------------------------
-LOADER = r'''
-import contextlib, io, json, sys, traceback
-
-
-class NoZoo:
-    """Refuses to import zoo: an export must not need it."""
-
-    attempts = []
-
-    def find_spec(self, name, path=None, target=None):
-        if name == "zoo" or name.startswith("zoo."):
-            self.attempts.append(name)
-            raise ImportError(f"{name} is blocked: exports must load without zoo")
-
-
-sys.meta_path.insert(0, NoZoo())
-
-import numpy as np
-import tensorflow as tf
-
-keras_before = {m for m in sys.modules if m.split(".")[0] in ("keras", "tf_keras")}
-manifest = json.load(open(sys.argv[1]))
-inputs = np.load(manifest["inputs"])
-outputs, errors, signatures = {}, {}, {}
-for case, directory in manifest["exports"].items():
-    try:
-        loaded = tf.saved_model.load(directory)
-        signatures[case] = {
-            name: {
-                "inputs": {k: [s.shape.as_list(), s.dtype.name]
-                           for k, s in fn.structured_input_signature[1].items()},
-                "outputs": {k: [s.shape.as_list(), s.dtype.name]
-                            for k, s in fn.structured_outputs.items()},
-            }
-            for name, fn in loaded.signatures.items()
-        }
-    except Exception:
-        errors[case] = traceback.format_exc()
-        continue
-    for key in inputs.files:
-        c, signature, batch = key.split("|")
-        if c != case:
-            continue
-        try:
-            fn = loaded.signatures[signature]
-            x = tf.constant(inputs[key])
-            # Feed only what the signature declares: a mismatched tensor can abort
-            # the whole process in a kernel's CHECK instead of raising.
-            input_name = manifest["input_names"][key]
-            specs = fn.structured_input_signature[1]
-            if list(specs) != [input_name] or not specs[input_name].is_compatible_with(x):
-                raise TypeError(f"{signature} declares {specs}, expected {input_name} {x.shape}")
-            for out, value in fn(**{input_name: x}).items():
-                outputs[f"{key}|signature|{out}"] = value.numpy()
-            if signature != "serving_default":  # The restored tf.function, called positionally.
-                for out, value in getattr(loaded, signature)(x).items():
-                    outputs[f"{key}|function|{out}"] = value.numpy()
-        except Exception:
-            errors[key] = traceback.format_exc()
-
-# The snippet of docs/serving.md, run as written but for the export path.
-docs = {}
-try:
-    stdout = io.StringIO()
-    namespace = {}
-    with contextlib.redirect_stdout(stdout):
-        exec(manifest["docs_snippet"], namespace)
-    for name in ("latent", "images", "probability"):
-        outputs[f"docs|{name}"] = np.asarray(namespace[name])
-    docs["stdout"] = stdout.getvalue()
-except Exception:
-    errors["docs"] = traceback.format_exc()
-
-keras_after = {m for m in sys.modules if m.split(".")[0] in ("keras", "tf_keras")}
-np.savez(manifest["outputs"], **outputs)
-json.dump(
-    {
-        "errors": errors,
-        "signatures": signatures,
-        "docs": docs,
-        "zoo_attempts": NoZoo.attempts,
-        "zoo_in_modules": sorted(m for m in sys.modules if m.split(".")[0] == "zoo"),
-        "keras_imported_by_loading": sorted(keras_after - keras_before),
-    },
-    open(manifest["report"], "w"),
-)
-'''
-
-
-def docs_snippet():
-    """The Python block after the ``<!-- tested: ... -->`` marker in docs/serving.md."""
-    text = DOCS.read_text()
-    match = re.search(r"<!-- tested: [^>]*-->\s*```python\n(.*?)```", text, re.S)
-    assert match, f"{DOCS} lost its tested snippet"
-    assert DOC_EXPORT_DIR in match.group(1)
-    return match.group(1)
-
 
 class Exported:
-    """Everything the fixture made: models, export dirs, and the subprocess' results."""
+    """Everything the fixture made: models, export dirs, and the subprocesses' results."""
 
     def __init__(self, root):
         self.root = root
         self.models, self.dirs, self.build_errors = {}, {}, {}
         self.inputs, self.input_names, self.expected = {}, {}, {}
+        self.tflite, self.processes = {}, {}
 
 
 def _child_env():
@@ -270,28 +75,54 @@ def _child_env():
     return env
 
 
+def _export_case(ex, root, case):
+    if case not in RELOADED:
+        model = build(case)
+        ex.dirs[case] = export.export(model, root / "out" / case)
+        return model
+    how, family = RELOADED[case]
+    model = ex.models[family]
+    if how == "keras_file":
+        source = root / f"{case}.keras"
+        model.save(source)
+    else:  # A run directory, as `zoo train --out` writes, with what `zoo eval` adds.
+        source = root / case
+        source.mkdir()
+        model.save(source / "model.keras")
+        (source / "run.json").write_text(json.dumps(RUN_JSON))
+        (source / "eval.json").write_text(json.dumps(EVAL_JSON))
+    ex.dirs[case] = export.export_from(str(source), root / "out" / case)
+    if how == "run_dir":  # The CLI's TFLite path, from the same run directory.
+        stdout = io.StringIO()
+        with contextlib.redirect_stdout(stdout):
+            status = cli.main(["export", str(source), str(root / "tflite"), "--format", "tflite"])
+        assert status == 0
+        ex.tflite_stdout = stdout.getvalue()
+        ex.tflite[case] = str(root / "tflite" / "model.tflite")
+    return model
+
+
+def _start(ex, name, args, **run):
+    ex.processes[name] = subprocess.Popen(args, **run)
+
+
+def _finish(ex, name, timeout=600):
+    process = ex.processes[name]
+    out, err = process.communicate(timeout=timeout)
+    return process.returncode, out, err
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     root = tmp_path_factory.mktemp("export")
     ex = Exported(root)
     for case in CASES:
         try:
-            if case in RELOADED:
-                how, family = RELOADED[case]
-                model = ex.models[family]
-                if how == "keras_file":
-                    source = root / f"{case}.keras"
-                else:
-                    source = root / case  # A run directory, as `zoo train --out` writes.
-                    source.mkdir()
-                model.save((source / "model.keras") if how == "run_dir" else source)
-                ex.dirs[case] = export.export_from(str(source), root / "out" / case)
-            else:
-                model = _build(case)
-                ex.dirs[case] = export.export(model, root / "out" / case)
-            ex.models[case] = model
+            ex.models[case] = _export_case(ex, root, case)
         except Exception as e:  # Reported by this case's tests; the others still run.
             ex.build_errors[case] = f"{type(e).__name__}: {e}"
+    if "dcgan" in ex.models:  # A convolutional model through the Python API.
+        ex.tflite["dcgan"] = export.export_tflite(ex.models["dcgan"], root / "dcgan.tflite")
 
     for case, model in ex.models.items():
         sigs, default = expected_signatures(model)
@@ -308,8 +139,8 @@ def exported(tmp_path_factory):
                     k: np.asarray(v) for k, v in keras_outputs(model, method, x).items()
                 }
 
-    # The docs' snippet and saved_model_cli need the GAN and the VAE; when those
-    # failed to export, their tests report it through _case().
+    # The docs' snippet and saved_model_cli need the GAN, the VAE and the DCGAN;
+    # when those failed to export, their tests report it through _case().
     snippet = docs_snippet().replace(DOC_EXPORT_DIR, ex.dirs.get("gan", DOC_EXPORT_DIR))
     manifest = {
         "exports": ex.dirs,
@@ -318,23 +149,39 @@ def exported(tmp_path_factory):
         "outputs": str(root / "outputs.npz"),
         "report": str(root / "report.json"),
         "docs_snippet": snippet,
+        "sample_seeds": SAMPLE_SEEDS,
+        "loaded_twice": LOADED_TWICE,
+        "fine_tune": "autoencoder",
+        "tflite": ex.tflite,
     }
     np.savez(manifest["inputs"], **ex.inputs)
     (root / "manifest.json").write_text(json.dumps(manifest))
-    (root / "loader.py").write_text(LOADER)
+    np.save(root / "seeds.npy", np.array(SAMPLE_SEEDS, np.int64))
 
-    # saved_model_cli runs alongside the loader: two TF imports at once, not in turn.
-    cli = Path(sys.executable).with_name("saved_model_cli")
+    # The other TF processes run alongside the loader: TF imports at once, not in turn.
+    tools = Path(sys.executable).parent
     run = dict(
         cwd=root, env=_child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    show_dir = ex.dirs.get("vae", str(root / "no-vae-export"))
-    show = subprocess.Popen([str(cli), "show", "--all", "--dir", show_dir], **run)
-    loader = subprocess.Popen([sys.executable, "loader.py", "manifest.json"], **run)
-    out, err = loader.communicate(timeout=600)
-    assert loader.returncode == 0, f"the plain-TF loader failed:\n{err[-4000:]}"
-    ex.show_stdout, show_err = show.communicate(timeout=600)
-    ex.show_returncode, ex.show_stderr = show.returncode, show_err
+    missing = str(root / "no-export")
+    _start(
+        ex,
+        "show",
+        [tools / "saved_model_cli", "show", "--all", "--dir", ex.dirs.get("vae", missing)],
+        **run,
+    )
+    smc_run = ["run", "--dir", ex.dirs.get("gan", missing), "--tag_set", "serve"]
+    smc_run += ["--signature_def", "sample", "--inputs", "seeds=seeds.npy", "--outdir", "smc"]
+    _start(ex, "smc_run", [tools / "saved_model_cli", *smc_run], **run)
+    if ONNX_READY and "dcgan" in ex.dirs:
+        ex.onnx_command, ex.onnx_signature = onnx_command(ex.dirs["dcgan"], root / "model.onnx")
+        _start(ex, "onnx", ex.onnx_command, **run)
+    _start(
+        ex, "loader", [sys.executable, str(TESTS / "plain_tf_loader.py"), "manifest.json"], **run
+    )
+    code, _, err = _finish(ex, "loader")
+    assert code == 0, f"the plain-TF loader failed:\n{err[-4000:]}"
+    ex.results = {name: _finish(ex, name) for name in ex.processes if name != "loader"}
 
     ex.report = json.loads((root / "report.json").read_text())
     with np.load(manifest["outputs"]) as npz:
@@ -357,7 +204,8 @@ def test_signatures_are_named_with_dynamic_batch(exported, case):
     assert got is not None, exported.report["errors"].get(case)
     assert set(got) == set(sigs)
     for name, (input_name, input_shape, outs) in sigs.items():
-        assert got[name]["inputs"] == {input_name: [input_shape, "float32"]}, name
+        dtype = INPUT_DTYPES.get(input_name, "float32")
+        assert got[name]["inputs"] == {input_name: [input_shape, dtype]}, name
         assert got[name]["outputs"] == {k: [s, "float32"] for k, s in outs.items()}, name
 
 
@@ -407,7 +255,9 @@ def test_reloaded_exports_equal_the_originals(exported):
     for case, (_, family) in RELOADED.items():
         _case(exported, case)
         assert exported.report["signatures"][case] == exported.report["signatures"][family]
-        keys = [k for k in exported.outputs if k.startswith(f"{family}|")]
+        # The calls on the fixed inputs: case|signature|batch|way|output.
+        keys = [k for k in exported.outputs if re.fullmatch(rf"{family}\|[^|]+\|\d+\|\w+\|\w+", k)]
+        keys = [k for k in keys if k.split("|")[3] != "tflite"]
         assert len(keys) >= 10
         for key in keys:
             twin = key.replace(family, case, 1)
@@ -429,14 +279,20 @@ def test_every_recipe_is_exported():
 
 def test_saved_model_cli_lists_the_signatures(exported):
     _case(exported, "vae")
-    assert exported.show_returncode == 0, exported.show_stderr[-3000:]
-    out = exported.show_stdout
+    code, out, err = exported.results["show"]
+    assert code == 0, err[-3000:]
     for name in ("reconstruct", "encode", "decode", "generate", "serving_default"):
         assert f"signature_def['{name}']" in out
     assert "inputs['images_0_1'] tensor_info" in out and "shape: (-1, 28, 28, 1)" in out
     latent = exported.models["vae"].latent_dim
     assert "inputs['latent_normal'] tensor_info" in out and f"shape: (-1, {latent})" in out
     assert "outputs['z_log_var'] tensor_info" in out
+    for name in ("sample", "reconstruct_uint8", "encode_uint8"):
+        assert f"signature_def['{name}']" in out
+    assert "inputs['seeds'] tensor_info:\n        dtype: DT_INT64\n        shape: (-1)" in out
+    assert (
+        "inputs['pixels'] tensor_info:\n        dtype: DT_UINT8\n        shape: (-1, 28, 28)" in out
+    )
 
 
 def test_docs_snippet_runs_in_plain_tf(exported):
@@ -448,6 +304,244 @@ def test_docs_snippet_runs_in_plain_tf(exported):
         out["docs|probability"], gan.discriminate(out["docs|images"]), atol=ATOL
     )
     assert exported.report["docs"]["stdout"].splitlines()[0] == "(4, 28, 28, 1)"
+    np.testing.assert_allclose(out["docs|digits"], gan.sample_seeds([0, 1, 2, 3]), atol=ATOL)
+    np.testing.assert_allclose(out["docs|p_real"], gan.discriminate(out["docs|pixels"]), atol=ATOL)
+
+
+# -- serving round two: seeds, uint8 twins, empty batches, variables, metadata --
+def _generators(exported):
+    return [c for c, m in exported.models.items() if isinstance(m, zoo.GAN | zoo.VAE)]
+
+
+def test_uint8_twins_equal_their_float_signature_on_pixels_over_255(exported):
+    pairs = 0
+    for key, got in exported.outputs.items():
+        case, signature, _, way, out = (key.split("|") + [""] * 5)[:5]
+        if signature.endswith("_uint8") and way == "signature":
+            float_key = key.replace("|signature|", "|float|")
+            np.testing.assert_allclose(got, exported.outputs[float_key], rtol=0, atol=1e-6)
+            pairs += 1
+    # discriminate_uint8 for GANs; reconstruct_uint8 and encode_uint8 for the others.
+    assert pairs >= len(exported.models) * len(BATCHES)
+
+
+def test_sample_is_a_function_of_each_seed_across_loads(exported):
+    assert set(LOADED_TWICE) <= set(_generators(exported))
+    for case in LOADED_TWICE:
+        assert f"{case}|seeds" not in exported.report["errors"], exported.report["errors"]
+        first, second = (exported.outputs[f"{case}|seeds|{n}"] for n in ("load1", "load2"))
+        np.testing.assert_array_equal(first, second)  # A second load draws the same digits.
+        np.testing.assert_array_equal(first[0], first[4])  # The same seed twice in one batch.
+        # One seed gives its image whatever else is in the batch.
+        np.testing.assert_allclose(exported.outputs[f"{case}|seeds|alone"][0], first[2], atol=1e-6)
+        assert not np.allclose(first[0], first[1])
+        model = exported.models[case]
+        np.testing.assert_allclose(first, model.sample_seeds(SAMPLE_SEEDS), rtol=0, atol=ATOL)
+
+
+def test_sample_seeds_is_the_noise_of_sample(exported):
+    gan = exported.models["gan"]
+    np.testing.assert_allclose(gan.sample_seeds([7]), gan.sample(1, seed=7), atol=1e-6)
+    with pytest.raises(ValueError, match=r"seeds of shape \(N,\)"):
+        gan.sample_seeds([[1, 2]])
+
+
+def test_every_signature_answers_an_empty_batch(exported):
+    for case, model in exported.models.items():
+        sigs, _ = expected_signatures(model)
+        got = exported.report["empty"].get(case)
+        assert got is not None, exported.report["errors"].get(f"{case}|empty")
+        assert set(got) == set(sigs)
+        for name, (_, _, outputs) in sigs.items():
+            assert got[name] == {k: [[0, *s[1:]], "float32"] for k, s in outputs.items()}, name
+
+
+def test_variables_are_listed_for_plain_tf(exported):
+    for case, model in exported.models.items():
+        seen = exported.report["variables"][case]
+        assert sorted(tuple(shape) for _, shape, _ in seen["variables"]) == sorted(
+            tuple(w.shape) for w in model.weights
+        ), case
+        assert len(seen["trainable"]) == len(model.trainable_weights), case
+        assert sum(trainable for *_, trainable in seen["variables"]) == len(seen["trainable"])
+
+
+def test_a_plain_tf_user_can_fine_tune_the_weights(exported):
+    tuned = exported.report.get("fine_tune")
+    assert tuned, exported.report["errors"].get("fine_tune")
+    assert tuned["variables"] == len(exported.models["autoencoder"].trainable_weights)
+    assert tuned["none"] == 0 and tuned["after"] < tuned["before"]
+
+
+def test_optimizer_state_is_left_out(tmp_path):
+    model = small_ae()
+    model.build_optimizers()  # Adam's moments exist, as after training.
+    assert len(model.optimizer.variables) > len(model.weights)
+    directory = export.export(model, tmp_path / "out")
+    saved = [n for n, _ in tf.train.list_variables(f"{directory}/variables/variables")]
+    values = [n for n in saved if n.endswith(".ATTRIBUTES/VARIABLE_VALUE")]
+    assert len(values) == len(model.weights), values
+
+
+def test_zoo_json_describes_the_export(exported):
+    for case, model in exported.models.items():
+        meta = exported.report["metadata"][case]
+        assert meta["format"] == "zoo-export/1"
+        assert meta["versions"]["tensorflow"] == tf.__version__
+        assert meta["versions"]["keras"] == keras.__version__
+        assert meta["versions"]["zoo"] == zoo.__version__
+        assert meta["model"]["family"] == model.family
+        assert meta["model"]["latent_dim"] == model.latent_dim
+        assert meta["model"]["parameters"]["trainable"] == sum(
+            int(np.prod(w.shape)) for w in model.trainable_weights
+        )
+        sigs, default = expected_signatures(model)
+        assert meta["default_signature"] == default
+        assert set(meta["signatures"]) == set(sigs) - {"serving_default"}
+        for name, described in meta["signatures"].items():
+            input_name, shape, outputs = sigs[name]
+            (got,) = described["inputs"].items()
+            assert got[0] == input_name
+            assert got[1]["dtype"] == INPUT_DTYPES.get(input_name, "float32")
+            assert got[1]["shape"] == shape
+            assert {k: v["shape"] for k, v in described["outputs"].items()} == outputs
+        ranges = {
+            k: v["range"] for d in meta["signatures"].values() for k, v in d["inputs"].items()
+        }
+        assert ranges.get("images_0_1", [0.0, 1.0]) == [0.0, 1.0]
+        assert ranges.get("pixels", [0, 255]) == [0, 255]
+        recipe = case.removeprefix("recipe:") if case.startswith("recipe:") else None
+        if case == "vae_from_run_dir":
+            assert meta["run"] == RUN_JSON and meta["eval"] == EVAL_JSON
+            assert meta["model"]["recipe"] == RUN_JSON["recipe"]
+        else:
+            assert meta["run"] is None and meta["eval"] is None, case
+            assert meta["model"]["recipe"] == recipe, case
+
+
+def test_export_info_prints_zoo_json(exported, capsys, tmp_path):
+    base = os.path.dirname(exported.dirs["gan"])
+    assert cli.main(["export", "--info", base]) == 0
+    assert json.loads(capsys.readouterr().out) == exported.report["metadata"]["gan"]
+    assert export.info(exported.dirs["gan"]) == exported.report["metadata"]["gan"]
+    assert cli.main(["export", str(tmp_path)]) == 2
+    assert "needs MODEL_OR_RUN_DIR and OUT_DIR" in capsys.readouterr().err
+    bare = tmp_path / "bare" / "1"
+    tf.saved_model.save(tf.Module(), str(bare))
+    assert cli.main(["export", "--info", str(bare)]) == 2
+    assert "has no assets.extra/zoo.json" in capsys.readouterr().err
+
+
+def test_warmup_requests_replay_on_every_signature(exported):
+    pytest.importorskip("tensorflow_serving.apis")
+    for case, model in exported.models.items():
+        replayed = exported.report["warmup"].get(case)
+        assert replayed, exported.report["errors"].get(f"{case}|warmup") or "not replayed"
+        assert [name for name, _ in replayed] == export.signature_names(model)
+
+
+# -- other formats and tools -----------------------------------------------------
+def test_tflite_holds_every_signature_but_sample_and_matches(exported):
+    assert set(exported.tflite) == {"dcgan", "vae_from_run_dir"}
+    assert exported.tflite_stdout.count(tflite.CAVEAT) == 1
+    for case in exported.tflite:
+        seen = exported.report["tflite"].get(case)
+        assert seen, exported.report["errors"].get(f"{case}|tflite")
+        names = [n for n in export.signature_names(exported.models[case]) if n != "sample"]
+        assert seen["signatures"] == sorted(names)
+        for name in names:
+            assert seen["empty"][name] == {
+                k: [0, *s[1:]]
+                for k, s in expected_signatures(exported.models[case])[0][name][2].items()
+            }
+            for out in exported.expected[f"{case}|{name}|3"]:
+                np.testing.assert_allclose(
+                    exported.outputs[f"{case}|{name}|3|tflite|{out}"],
+                    exported.outputs[f"{case}|{name}|3|signature|{out}"],
+                    rtol=0,
+                    atol=ATOL,
+                    err_msg=f"{case} {name} {out}",
+                )
+
+
+def test_tflite_refuses_a_version_and_an_existing_file(exported, tmp_path, capsys):
+    source = str(exported.root / "latent_gan_from_keras.keras")
+    target = tmp_path / "m.tflite"
+    target.write_bytes(b"mine")
+    assert cli.main(["export", source, str(target), "--format", "tflite"]) == 2
+    assert "already exists; pass --overwrite" in capsys.readouterr().err
+    assert target.read_bytes() == b"mine"
+    assert cli.main(["export", source, str(target), "--format", "tflite", "--version", "2"]) == 2
+    assert "no versions" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="Unknown export format"):
+        export.export_from(source, tmp_path, format="onnx")
+
+
+def test_tflite_lets_wrong_floats_through(exported):
+    # What docs/serving.md states: TFLite drops the checks, so nothing is refused.
+    for case in exported.tflite:
+        wrong = exported.report["tflite"][case]["wrong"]
+        assert wrong["255"]["finite"] and wrong["255"]["rows"][0] == 2, wrong
+        assert not wrong["nan"]["finite"], wrong
+        assert set(wrong["56x56"].get("rows", ["error"])) == {3}, wrong
+
+
+def test_saved_model_cli_runs_sample_on_npy_seeds(exported):
+    code, out, err = exported.results["smc_run"]
+    assert code == 0, err[-3000:]
+    images = np.load(exported.root / "smc" / "images.npy")
+    model = exported.models["gan"]
+    np.testing.assert_allclose(images, model.sample_seeds(SAMPLE_SEEDS), rtol=0, atol=ATOL)
+
+
+@pytest.mark.skipif(not ONNX_READY, reason="tf2onnx and onnxruntime (the serving extra) missing")
+def test_onnx_keeps_shape_checks_but_not_value_checks(exported):
+    ort = pytest.importorskip("onnxruntime")
+    code, _, err = exported.results["onnx"]
+    assert code == 0, err[-3000:]
+    assert exported.onnx_signature == "discriminate"
+    session = ort.InferenceSession(
+        str(exported.root / "model.onnx"), providers=["CPUExecutionProvider"]
+    )
+    (given,) = session.get_inputs()
+    assert given.name == "images_0_1" and given.shape[1:] == [28, 28, 1]
+
+    def run(x):
+        return session.run(None, {"images_0_1": np.asarray(x, np.float32)})[0]
+
+    x = exported.inputs["dcgan|discriminate|3"]
+    np.testing.assert_allclose(
+        run(x), exported.expected["dcgan|discriminate|3"]["probability_real"], atol=ATOL
+    )
+    assert run(np.zeros((0, 28, 28, 1))).shape == (0, 1)
+    for wrong in (np.zeros((3, 56, 56, 1)), np.zeros((3, 784))):
+        with pytest.raises(Exception, match="INVALID_ARGUMENT"):
+            run(wrong)
+    assert np.isfinite(run(np.full((2, 28, 28, 1), 255.0))).all()  # Not refused.
+    assert np.isnan(run(np.full((2, 28, 28, 1), np.nan))).all()  # Not refused either.
+
+
+def test_docs_rest_client_gets_digits_from_seeds(loaded_gan, exported, monkeypatch):
+    import urllib.request
+
+    sent = []
+
+    def urlopen(request):
+        assert request.full_url == "http://localhost:8501/v1/models/gan:predict"
+        assert request.get_header("Content-type") == "application/json"
+        body = json.loads(request.data)
+        sent.append(body)
+        return io.BytesIO(json.dumps(tf_serving_rest(loaded_gan, body)).encode())
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    namespace = {}
+    exec(docs_block("rest-client"), namespace)
+    assert [b["signature_name"] for b in sent] == ["sample", "discriminate_uint8"]
+    gan = exported.models["gan"]
+    digits, pixels = namespace["digits"], namespace["pixels"]
+    assert digits.shape == (4, 28, 28, 1) and pixels.dtype == np.uint8
+    np.testing.assert_allclose(digits, gan.sample_seeds(sent[0]["instances"]), atol=ATOL)
+    np.testing.assert_allclose(namespace["probability"], gan.discriminate(pixels), atol=ATOL)
 
 
 # -- wrong inputs, in this process (plain tf.saved_model.load all the same) ------
@@ -506,9 +600,16 @@ def test_flat_images_are_rejected_by_the_signature(loaded_gan):
         checked_signature(loaded_gan, "discriminate")(images_0_1=tf.zeros([2, 784]))
 
 
-def test_images_outside_unit_range_are_rejected(loaded_gan):
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[0, 1\]"):
+def test_images_outside_unit_range_are_rejected_with_the_uint8_twin_named(loaded_gan):
+    with pytest.raises(tf.errors.InvalidArgumentError) as error:
         loaded_gan.signatures["discriminate"](images_0_1=tf.fill([2, 28, 28, 1], 255.0))
+    message = error.value.message
+    assert "The discriminate signature takes float32 images in [0, 1]" in message
+    assert "discriminate_uint8 signature (input pixels" in message
+    # The model's own message offers uint8 input, which this float signature refuses.
+    assert "or uint8 in [0, 255]" not in message
+    with pytest.raises(tf.errors.InvalidArgumentError, match="NaN"):
+        loaded_gan.discriminate(tf.fill([1, 28, 28, 1], float("nan")))
 
 
 def test_wrong_dtype_is_rejected(loaded_gan):
@@ -631,7 +732,7 @@ def test_failed_overwrite_keeps_the_previous_export(tiny_ae, exported, tmp_path,
             raise OSError("disk full")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(export.os, "replace", failing_replace)
+    monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         export.export(exported.models["gan"], base, version=1, overwrite=True)
     assert sorted(p.name for p in base.iterdir()) == ["1"]
@@ -650,12 +751,12 @@ def test_bad_versions(tiny_ae, tmp_path, version):
 
 
 def test_signature_names(exported):
-    assert export.signature_names(exported.models["gan"]) == ["generate", "discriminate"]
+    assert export.signature_names(exported.models["gan"]) == [
+        *("generate", "sample", "discriminate", "discriminate_uint8"),
+    ]
     assert export.signature_names(exported.models["vae"]) == [
-        "reconstruct",
-        "encode",
-        "decode",
-        "generate",
+        *("reconstruct", "reconstruct_uint8", "encode", "encode_uint8"),
+        *("decode", "generate", "sample"),
     ]
 
 
@@ -664,8 +765,11 @@ def test_docs_cover_every_signature_and_input_name():
     for word in (
         *("generate", "discriminate", "encode", "decode", "reconstruct", "serving_default"),
         *(export.LATENT, export.IMAGES, export.CODES, "probability_real", "z_log_var"),
-        "saved_model_cli show --all",
+        *("sample", "seeds", "pixels", "discriminate_uint8", "encode_uint8", "reconstruct_uint8"),
+        *("assets.extra/zoo.json", "tf_serving_warmup_requests", "--info", "--format tflite"),
+        *("saved_model_cli show --all", "saved_model_cli run", "--input_exprs", "tf2onnx"),
         "python -m zoo export",
         "tensorflow_model_server",
+        "pip install -e '.[serving]'",
     ):
         assert word in text, word

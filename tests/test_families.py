@@ -102,7 +102,9 @@ def test_a_new_family_takes_three_places(digits, tmp_path, monkeypatch):
     assert json.loads((out / "run.json").read_text())["recipe"] == "a000.dae"
     from zoo import export
 
-    assert export.signature_names(model) == ["reconstruct", "encode", "decode"]
+    assert export.signature_names(model) == [
+        *("reconstruct", "reconstruct_uint8", "encode", "encode_uint8", "decode"),
+    ]
 
 
 def test_a_recipe_of_an_unknown_family_is_refused():

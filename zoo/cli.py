@@ -103,12 +103,31 @@ def cmd_eval(args):
 
 
 def cmd_export(args):
+    import json
+
     from zoo import export
 
+    if args.info:
+        if args.out_dir is not None:
+            raise ValueError("--info takes one path, the export: python -m zoo export --info DIR.")
+        print(json.dumps(export.info(args.model), indent=2))
+        return 0
+    if args.out_dir is None:
+        raise ValueError("export needs MODEL_OR_RUN_DIR and OUT_DIR (or --info EXPORT_DIR).")
     target = export.export_from(
-        args.model, args.out_dir, version=args.version, overwrite=args.overwrite
+        args.model,
+        args.out_dir,
+        version=args.version,
+        overwrite=args.overwrite,
+        format=args.format,
     )
-    print(f"exported SavedModel to {target}")
+    if args.format == "tflite":
+        from zoo.export import tflite
+
+        print(f"exported TFLite model to {target}")
+        print(tflite.CAVEAT)
+    else:
+        print(f"exported SavedModel to {target}")
     return 0
 
 
@@ -281,11 +300,33 @@ def build_parser():
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("export", help="export a model as a TensorFlow SavedModel")
-    p.add_argument("model", help="a .keras file or a run directory holding model.keras")
-    p.add_argument("out_dir", help="export base directory; the model goes to OUT_DIR/<version>")
+    p = sub.add_parser(
+        "export",
+        help="export a model as a TensorFlow SavedModel (or TFLite); --info DIR describes one",
+    )
+    p.add_argument(
+        "model",
+        help="a .keras file or a run directory holding model.keras; with --info, an export",
+    )
+    p.add_argument(
+        "out_dir",
+        nargs="?",
+        help="export base directory; the model goes to OUT_DIR/<version> "
+        "(--format tflite: a .tflite file, or a directory for OUT_DIR/model.tflite)",
+    )
     p.add_argument("--version", type=int, help="version number (default: next after existing)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --version")
+    p.add_argument(
+        "--format",
+        choices=["saved_model", "tflite"],
+        default="saved_model",
+        help="saved_model (default) or tflite: one .tflite file with every signature but sample",
+    )
+    p.add_argument(
+        "--info",
+        action="store_true",
+        help="print the metadata (assets.extra/zoo.json) of the export MODEL and exit",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("sample", help="draw a grid of samples from an exported generator")

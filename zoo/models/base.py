@@ -19,12 +19,15 @@ from zoo.replicas import global_batch_mean, global_means, keras_logs
 __all__ = [
     "CODES",
     "IMAGES",
+    "INPUT_KINDS",
     "LATENT",
+    "SEEDS",
     "Endpoint",
     "ZooModel",
     "f32",
     "normal",
     "prepare_images",
+    "seeded_normal",
     "serializable",
     "uniform",
 ]
@@ -35,8 +38,10 @@ __all__ = [
 serializable = keras.saving.register_keras_serializable(package="zoo")
 
 #: What a serving input holds, and its name: standard-normal noise ``N(0, I)``,
-#: grayscale images in [0, 1], or codes (what ``encode`` returns). All float32.
-LATENT, IMAGES, CODES = "latent_normal", "images_0_1", "codes"
+#: grayscale images in [0, 1], or codes (what ``encode`` returns), all float32;
+#: or int64 seeds, one per image to draw (:func:`seeded_normal`).
+LATENT, IMAGES, CODES, SEEDS = "latent_normal", "images_0_1", "codes", "seeds"
+INPUT_KINDS = (LATENT, IMAGES, CODES, SEEDS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +54,7 @@ class Endpoint:
     Args:
         name: The signature's name (``"generate"``, ``"encode"`` ...).
         method: The name of the model method it calls on the input.
-        input: What the input holds: :data:`LATENT`, :data:`IMAGES` or :data:`CODES`.
+        input: What the input holds: one of :data:`INPUT_KINDS`.
         outputs: Names of the method's outputs, in the order it returns them.
     """
 
@@ -59,8 +64,8 @@ class Endpoint:
     outputs: tuple
 
     def __post_init__(self):
-        if self.input not in (LATENT, IMAGES, CODES):
-            raise ValueError(f"Endpoint input must be one of {(LATENT, IMAGES, CODES)}.")
+        if self.input not in INPUT_KINDS:
+            raise ValueError(f"Endpoint input must be one of {INPUT_KINDS}.")
 
 
 def f32(t):
@@ -102,6 +107,41 @@ def normal(shape, seed):
 def uniform(shape, seed):
     """Uniform noise in [0, 1), drawn as :func:`normal` draws (Philox named)."""
     return tf.random.stateless_uniform(shape, seed=_stateless_seed(seed), alg="philox")
+
+
+def seeded_normal(seeds, dim):
+    """One standard-normal row of ``dim`` numbers per seed, each a function of its seed only.
+
+    Row ``i`` is ``tf.random.stateless_normal([dim], seed=[seeds[i], 0],
+    alg="philox")``: the same seed gives the same row whatever else is in the
+    batch, in every call and every process. This is what the ``sample``
+    signature of an export draws, so a client that sends seeds needs to know
+    neither the latent size nor its distribution. For seeds in [0, 2**31 - 2)
+    the row is also ``normal((1, dim), seed)``, the noise of
+    ``model.sample(1, seed=seed)``.
+
+    Args:
+        seeds: Integer seeds of shape ``(N,)``.
+        dim: Numbers per row.
+
+    Returns:
+        A float32 tensor of shape ``(N, dim)``.
+
+    Raises:
+        ValueError: for seeds that are not a vector.
+    """
+    seeds = tf.cast(tf.convert_to_tensor(seeds), "int64")
+    if seeds.shape.rank != 1:
+        raise ValueError(f"Expected seeds of shape (N,); got {tuple(seeds.shape)}.")
+
+    def row(seed):
+        return tf.random.stateless_normal(
+            [dim], seed=tf.stack([seed, tf.zeros_like(seed)]), alg="philox"
+        )
+
+    # The stateless ops take one seed each: there is no batched form, and
+    # vectorized_map falls back to this same loop for them.
+    return tf.map_fn(row, seeds, fn_output_signature=tf.TensorSpec([dim], tf.float32))
 
 
 class ZooModel(keras.Model):
@@ -186,6 +226,8 @@ class ZooModel(keras.Model):
 
     def input_spec(self, kind):
         """The ``tf.TensorSpec`` of a serving input of ``kind`` (batch axis free)."""
+        if kind == SEEDS:
+            return tf.TensorSpec([None], tf.int64, name=kind)
         shape = self.image_shape if kind == IMAGES else (self.latent_dim,)
         return tf.TensorSpec([None, *shape], tf.float32, name=kind)
 

@@ -6,6 +6,7 @@ from zoo import losses
 from zoo.models.base import (
     IMAGES,
     LATENT,
+    SEEDS,
     Endpoint,
     ZooModel,
     apply_update,
@@ -14,6 +15,7 @@ from zoo.models.base import (
     maybe_loss_scale,
     normal,
     objective,
+    seeded_normal,
     serializable,
     uniform,
 )
@@ -85,6 +87,7 @@ class GAN(ZooModel):
     sample_kind = "samples"
     endpoints = (
         Endpoint("generate", "generate", LATENT, ("images",)),
+        Endpoint("sample", "sample_seeds", SEEDS, ("images",)),
         Endpoint("discriminate", "discriminate", IMAGES, ("probability_real",)),
     )
 
@@ -311,6 +314,14 @@ class GAN(ZooModel):
     def sample(self, n, seed=None):
         """``n`` images in [0, 1]; the same ``seed`` gives the same images."""
         return self.generate(self.noise(int(n), seed=seed))
+
+    def sample_seeds(self, seeds):
+        """One image in [0, 1] per int seed, each a function of its seed only.
+
+        What an export's ``sample`` signature computes
+        (:func:`zoo.models.base.seeded_normal` noise, then :meth:`generate`).
+        """
+        return self.generate(seeded_normal(seeds, self.latent_dim))
 
     def discriminate(self, x):
         """Probability that each image in ``x`` (uint8 or [0, 1]) is real."""

@@ -31,16 +31,22 @@ def _in_range(lo, hi):
     return (lo >= -_RANGE_TOLERANCE) & (hi <= 1.0 + _RANGE_TOLERANCE)
 
 
-def assert_valid_floats(x):
+def assert_valid_floats(x, intro=_RANGE_INTRO, fix=_RANGE_FIX):
     """``x`` (float32) gated by NaN/Inf and [0, 1] checks that run as ops.
 
     Both checks gate ``x`` itself, so that everything computed from the images
     (the optimizer update of a train step included) waits for them: a refused
     batch changes no weight. Unused assert ops would run in parallel with it.
+
+    Args:
+        x: Float32 images.
+        intro: The range error's text before the values found.
+        fix: Its text after them. An export gives both its own, since its
+            float signatures take no uint8 (their ``_uint8`` twins do).
     """
     x = tf.debugging.assert_all_finite(x, _NAN_MESSAGE)
     lo, hi = tf.reduce_min(x), tf.reduce_max(x)
-    in_range = tf.debugging.Assert(_in_range(lo, hi), [_RANGE_INTRO, lo, hi, _RANGE_FIX])
+    in_range = tf.debugging.Assert(_in_range(lo, hi), [intro, lo, hi, fix])
     with tf.control_dependencies([in_range]):
         return tf.identity(x)
 

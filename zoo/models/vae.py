@@ -4,7 +4,17 @@ import tensorflow as tf
 
 from zoo import losses
 from zoo.models.autoencoder import Autoencoder
-from zoo.models.base import CODES, IMAGES, LATENT, Endpoint, f32, normal, serializable
+from zoo.models.base import (
+    CODES,
+    IMAGES,
+    LATENT,
+    SEEDS,
+    Endpoint,
+    f32,
+    normal,
+    seeded_normal,
+    serializable,
+)
 from zoo.replicas import replica_rows
 
 
@@ -57,6 +67,7 @@ class VAE(Autoencoder):
         Endpoint("decode", "decode", CODES, ("images",)),
         # The decoder on prior samples, under the generative protocol's name.
         Endpoint("generate", "generate", LATENT, ("images",)),
+        Endpoint("sample", "sample_seeds", SEEDS, ("images",)),
     )
 
     def __init__(
@@ -122,6 +133,14 @@ class VAE(Autoencoder):
         """``n`` images decoded from the prior ``N(0, I)``; a fixed ``seed`` repeats them."""
         z = normal((int(n), self.latent_dim), self.seed_generator if seed is None else seed)
         return self.decode(z)
+
+    def sample_seeds(self, seeds):
+        """One image in [0, 1] per int seed, decoded from that seed's prior draw.
+
+        What an export's ``sample`` signature computes
+        (:func:`zoo.models.base.seeded_normal` noise, then :meth:`decode`).
+        """
+        return self.decode(seeded_normal(seeds, self.latent_dim))
 
     def get_config(self):
         config = super().get_config()

@@ -1,0 +1,130 @@
+"""Where exports live: TensorFlow Serving's versioned layout, and what can be exported."""
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import keras
+
+#: The file a run directory holds (``python -m zoo train ... --out DIR``).
+RUN_MODEL_FILE = "model.keras"
+
+_VERSION_NAME = re.compile(r"[0-9]+")
+
+
+def versions(base):
+    """Integer versions already in ``base`` (TensorFlow Serving's numeric subdirs)."""
+    base = Path(base)
+    if not base.is_dir():
+        return []
+    return sorted(
+        int(p.name) for p in base.iterdir() if p.is_dir() and _VERSION_NAME.fullmatch(p.name)
+    )
+
+
+def check_version(version):
+    """``version`` as a positive int; numeric strings are accepted."""
+    if isinstance(version, str) and _VERSION_NAME.fullmatch(version):
+        version = int(version)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(
+            f"version must be a positive integer (TensorFlow Serving reads numeric "
+            f"directory names); got {version!r}."
+        )
+    return version
+
+
+def move_into_place(new, target):
+    """Renames ``new`` to ``target``, replacing what is there, never losing both."""
+    import shutil
+
+    if not target.exists():
+        os.replace(new, target)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".replaced-{target.name}-", dir=target.parent))
+    try:
+        os.replace(target, retired / "old")
+        try:
+            os.replace(new, target)
+        except BaseException:
+            os.replace(retired / "old", target)  # Put the previous export back.
+            raise
+    finally:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def model_file(model_or_path):
+    """The ``.keras`` file of a path: itself, or a run directory's ``model.keras``.
+
+    Raises:
+        FileNotFoundError: if the path does not exist, or is neither a
+            ``.keras`` file nor a directory holding ``model.keras``.
+        TypeError: if ``model_or_path`` is not a path.
+    """
+    if not isinstance(model_or_path, (str, os.PathLike)):
+        raise TypeError(
+            "Expected a Keras model, a .keras file or a run directory; got "
+            f"{type(model_or_path).__name__}."
+        )
+    path = Path(model_or_path)
+    expected = f"a .keras file or a run directory holding {RUN_MODEL_FILE}"
+    if path.is_dir():
+        if (path / RUN_MODEL_FILE).is_file():
+            return path / RUN_MODEL_FILE
+        if (path / "saved_model.pb").is_file() or versions(path):
+            raise FileNotFoundError(
+                f"{str(path)!r} is a SavedModel export, not a run directory; export needs "
+                f"{expected} (python -m zoo train ... --out DIR writes one)."
+            )
+        raise FileNotFoundError(
+            f"No {RUN_MODEL_FILE} in {str(path)!r}; expected {expected} "
+            "(python -m zoo train ... --out DIR writes one)."
+        )
+    if not path.is_file():
+        raise FileNotFoundError(f"{str(path)!r} does not exist; expected {expected}.")
+    if path.suffix != ".keras":
+        raise FileNotFoundError(f"{str(path)!r} is not a .keras file; expected {expected}.")
+    return path
+
+
+def load_model_from(model_or_path):
+    """Returns a zoo model from a model object, a ``.keras`` file or a run directory.
+
+    Args:
+        model_or_path: A ``keras.Model``, a path to a ``.keras`` file, or a run
+            directory holding ``model.keras`` (what ``python -m zoo train ...
+            --out DIR`` writes).
+
+    Raises:
+        FileNotFoundError: if the path does not exist, or is neither a
+            ``.keras`` file nor a directory holding ``model.keras``.
+        TypeError: if ``model_or_path`` is neither a model nor a path.
+    """
+    if isinstance(model_or_path, keras.Model):
+        return model_or_path
+    # compile=False: serving needs the weights only, not the optimizer state.
+    return keras.models.load_model(model_file(model_or_path), compile=False)
+
+
+def saved_model_dir(export_dir):
+    """The SavedModel directory of ``export_dir``: itself, or its highest version.
+
+    Args:
+        export_dir: A version directory (``OUT_DIR/<version>``) or an export
+            base directory (``OUT_DIR``), in which case the highest version is
+            used, as TensorFlow Serving does.
+
+    Raises:
+        FileNotFoundError: if neither holds a SavedModel.
+    """
+    path = Path(export_dir)
+    if (path / "saved_model.pb").is_file():
+        return str(path)
+    for version in reversed(versions(path)):
+        if (path / str(version) / "saved_model.pb").is_file():
+            return str(path / str(version))
+    raise FileNotFoundError(
+        f"No SavedModel in {str(path)!r}; expected an export directory OUT_DIR/<version> "
+        "or its base OUT_DIR (python -m zoo export MODEL OUT_DIR writes one)."
+    )
