@@ -92,7 +92,8 @@ GAN_DEFECTS = COMMON + (
     Defect(
         "shapes",
         "`discriminator.train_on_batch(np.concatenate([real, fake]), [np.ones(b), np.zeros(b)])`.",
-        "Separate real and fake logits, each with its own target, in one loss "
+        "D still runs on the concatenated batch (`joint_batch=True`), and its logits are "
+        "split back into real and fake, each with its own target, in one loss "
         "`softplus(-D(x)) + softplus(D(G(z)))`.",
         "A list of two label arrays means two model outputs; the discriminator has one "
         "output for 2b inputs, so Keras rejects the targets.",
@@ -113,17 +114,6 @@ GAN_DEFECTS = COMMON + (
         "One discriminator and one generator update per batch, in graph mode.",
         "`predict` leaves the graph (no gradient to G) and is slow; one G step per epoch "
         "lets D win long before G learns.",
-    ),
-    Defect(
-        "shapes",
-        "Discriminator 784 -> Dense(256, ReLU) -> BatchNormalization -> Dense(1).",
-        "No BatchNormalization in the discriminator (the generator keeps its BN); "
-        "`d_batch_norm=True` restores the article's layer.",
-        "In training mode BN gives each feature the batch mean beta_j, so the batch-mean "
-        "logit sum_j w_j beta_j + b is the same for every batch: D cannot tell a batch of "
-        "fakes (what the generator's update and the zoo's separate real/fake passes feed "
-        "it) from a real one. Measured: with it, d_loss stays at 2 ln 2 = 1.386 and the "
-        "samples stay grey noise after 5 epochs.",
     ),
     Defect(
         "formulas",
