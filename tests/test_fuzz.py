@@ -12,13 +12,10 @@ import faulthandler
 import os
 import time
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-import zoo
-from zoo import networks as nets
+from helpers import FAMILIES
 
 #: The only exceptions that bad input may raise: ours (ValueError, TypeError) and
 #: TensorFlow's run-time argument checks (range and NaN asserts, EnsureShape).
@@ -34,24 +31,12 @@ VALID = {"images": ((28, 28), (28, 28, 1), (784,)), "codes": ((LATENT,),)}
 
 
 def tiny_models():
-    gan = zoo.GAN(
-        nets.mlp(LATENT, (28, 28, 1), hidden=(8,), output_activation="sigmoid", name="generator"),
-        nets.mlp((28, 28, 1), 1, hidden=(8,), name="discriminator"),
-        seed=1,
-    )
-    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
-    vae = zoo.VAE(
-        nets.gaussian_encoder(latent_dim=LATENT, hidden=(8,)),
-        nets.mlp(LATENT, (28, 28, 1), hidden=(8,), output_activation="sigmoid", name="decoder"),
-        seed=1,
-    )
-    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
-    ae = zoo.Autoencoder(
-        nets.mlp((28, 28, 1), LATENT, hidden=(8,), name="encoder"),
-        nets.mlp(LATENT, (28, 28, 1), hidden=(8,), output_activation="sigmoid", name="decoder"),
-    )
-    ae.compile(optimizer=keras.optimizers.Adam(1e-3))
-    return {"gan": gan, "vae": vae, "ae": ae}
+    """The tests' tiny GAN, VAE and autoencoder (``helpers.FAMILIES``), with a LATENT-d code."""
+    return {
+        "gan": FAMILIES["gan"].build(latent=LATENT, width=8, network_range=(0.0, 1.0)),
+        "vae": FAMILIES["vae"].build(latent=LATENT, width=8),
+        "ae": FAMILIES["autoencoder"].build(width=8, code=LATENT),
+    }
 
 
 def malformed(rng, kind):

@@ -8,7 +8,8 @@ module, one row here and one row of the tests' family table.
 
 from zoo.models.autoencoder import Autoencoder, ContractiveAutoencoder
 from zoo.models.base import Endpoint, ZooModel
-from zoo.models.gan import GAN, LatentGAN
+from zoo.models.gan import GAN
+from zoo.models.latent_gan import LatentGAN
 from zoo.models.vae import VAE
 
 #: ``Recipe.family`` name -> model class.
