@@ -69,6 +69,8 @@ def _problem(key, value, default):
         return None if ok_low and ok_high else wanted
     if isinstance(default, tuple):
         ok = isinstance(value, tuple | list) and all(_is_int(v) and v >= 1 for v in value)
+        if key.endswith("_grid"):  # () turns the grid head off
+            return None if ok and len(value) in (0, 3) else "() or (rows, cols, channels)"
         return None if ok and value else "a tuple of positive whole numbers, e.g. (256, 512)"
     if isinstance(default, str):
         if key in CHOICES:

@@ -126,3 +126,51 @@ def bottleneck_generator(
     x = layers.Activation(output_activation)(x)
     x = layers.Reshape(tuple(output_shape))(x)
     return keras.Model(inputs, x, name=name)
+
+
+def grid_head_mlp(
+    latent_dim,
+    hidden,
+    grid=(7, 7, 256),
+    output_activation="tanh",
+    name="generator",
+):
+    """Article 004's MLP ending in ``Dense(7*7*256)``, a 7x7 grid and a per-cell Dense.
+
+    The article reshapes ``Dense(7*7*256, relu)`` to 7x7x256 and applies
+    ``Dense(3)`` to every cell, which leaves 7x7x3 images. Here every cell's
+    Dense has ``(28 // 7) ** 2 = 16`` units instead, and the 7x7x16 grid is
+    rearranged into 28x28x1 (each cell becomes a 4x4 patch: depth-to-space),
+    so the article's layers, its largest one included, draw MNIST-sized images.
+
+    Args:
+        latent_dim: Size of the input code.
+        hidden: Widths of the ReLU layers before the grid layer.
+        grid: ``(rows, cols, channels)`` of the grid layer; rows and cols must divide 28.
+        output_activation: Activation of the per-cell Dense.
+        name: Name of the model.
+
+    Returns:
+        A ``keras.Model`` from ``(latent_dim,)`` codes to 28x28x1 images.
+
+    Example:
+        >>> grid_head_mlp(100, (256, 512)).output_shape
+        (None, 28, 28, 1)
+    """
+    rows, cols, channels = grid
+    height, width, _ = IMAGE_SHAPE
+    if height % rows or width % cols:
+        raise ValueError(f"grid {grid} does not tile {IMAGE_SHAPE[:2]}: rows and cols must divide it.")
+    ph, pw = height // rows, width // cols
+    inputs = keras.Input(shape=(latent_dim,), name=f"{name}_input")
+    x = inputs
+    for units in hidden:
+        x = layers.Dense(units, activation="relu")(x)
+    x = layers.Dense(rows * cols * channels, activation="relu")(x)
+    x = layers.Reshape((rows, cols, channels))(x)
+    x = layers.Dense(ph * pw, activation=output_activation)(x)  # the article's per-cell Dense(3)
+    # (rows, cols, ph*pw) -> (rows, ph, cols, pw) -> (28, 28, 1)
+    x = layers.Reshape((rows, cols, ph, pw))(x)
+    x = layers.Permute((1, 3, 2, 4))(x)
+    outputs = layers.Reshape(IMAGE_SHAPE)(x)
+    return keras.Model(inputs, outputs, name=name)

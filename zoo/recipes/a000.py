@@ -28,6 +28,8 @@ def build_gan(
     generator_loss,
     seed,
     joint_batch=False,
+    d_learning_rate=None,
+    gradient_penalty=0.0,
     compile_options=None,
 ):
     """Article 000's dense GAN: G 100->256->BN->784, D 784->256->1 (logit).
@@ -46,6 +48,9 @@ def build_gan(
         joint_batch: D runs on the real and the fake batch concatenated, as the
             article's ``train_on_batch(np.concatenate([real, fake]))`` does
             (:class:`zoo.GAN`'s ``joint_batch``).
+        d_learning_rate: D's Adam step size; ``None`` is ``learning_rate``.
+        gradient_penalty: Weight of a gradient penalty on D
+            (:func:`zoo.losses.gradient_penalty`); 0: none.
         compile_options: ``keras.Model.compile`` options (``jit_compile``,
             ``steps_per_execution``) that :func:`zoo.recipes.build` resolved.
 
@@ -65,9 +70,10 @@ def build_gan(
     )
     model = GAN(generator, discriminator, joint_batch=joint_batch, seed=seed, name="a000_gan")
     model.compile(
-        d_optimizer=adam(learning_rate, beta_1),
+        d_optimizer=adam(learning_rate if d_learning_rate is None else d_learning_rate, beta_1),
         g_optimizer=adam(learning_rate, beta_1),
         generator_loss=generator_loss,
+        gradient_penalty=gradient_penalty,
         **(compile_options or {}),
     )
     return model
@@ -150,6 +156,8 @@ register(
             g_batch_norm=True,
             d_batch_norm=True,
             joint_batch=True,
+            d_learning_rate=None,
+            gradient_penalty=0.0,
             learning_rate=2e-4,
             beta_1=0.5,
             generator_loss="non_saturating",

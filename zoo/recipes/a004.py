@@ -11,7 +11,7 @@ for 28x28x1.
 from zoo import networks
 from zoo.models import GAN, VAE
 from zoo.recipes._core import Recipe, register
-from zoo.recipes._nets import MULTI_STEP, SIGMOID_RANGE, XLA_MULTI_STEP, adam
+from zoo.recipes._nets import MULTI_STEP, SIGMOID_RANGE, XLA_MULTI_STEP, adam, grid_head_mlp
 from zoo.recipes.defects.a004 import GAN_DEFECTS, VAE_DEFECTS
 
 ARTICLE = "004"
@@ -28,6 +28,7 @@ def build_gan(
     beta_1,
     generator_loss,
     seed,
+    g_grid=(),
     compile_options=None,
 ):
     """Article 004's MLP GAN: G 100-256-512-784 (tanh), D 784-512-256-1 (logit).
@@ -35,6 +36,9 @@ def build_gan(
     Args:
         latent_dim: Size of the noise.
         g_hidden: Widths of the generator's ReLU layers.
+        g_grid: ``(rows, cols, channels)`` of the article's ``Dense(7*7*256)`` grid
+            layer and per-cell Dense (:func:`zoo.recipes._nets.grid_head_mlp`);
+            ``()`` ends the generator in ``Dense(784, tanh)`` instead.
         d_hidden: Widths of the discriminator's ReLU layers.
         learning_rate: Adam step size of both players.
         beta_1: Adam first-moment decay of both players.
@@ -46,13 +50,16 @@ def build_gan(
     Returns:
         A compiled :class:`zoo.GAN` working in [-1, 1].
     """
-    generator = networks.mlp(
-        latent_dim,
-        networks.IMAGE_SHAPE,
-        hidden=tuple(g_hidden),
-        output_activation="tanh",
-        name="generator",
-    )
+    if g_grid:
+        generator = grid_head_mlp(latent_dim, tuple(g_hidden), tuple(g_grid))
+    else:
+        generator = networks.mlp(
+            latent_dim,
+            networks.IMAGE_SHAPE,
+            hidden=tuple(g_hidden),
+            output_activation="tanh",
+            name="generator",
+        )
     discriminator = networks.mlp(
         networks.IMAGE_SHAPE, 1, hidden=tuple(d_hidden), name="discriminator"
     )
@@ -75,6 +82,7 @@ def build_beta_vae(
     reduction,
     learning_rate,
     seed,
+    decoder_grid=(),
     compile_options=None,
 ):
     """Article 004's beta-VAE: encoder 784-512-(100, 100), decoder 100-512-784.
@@ -87,6 +95,9 @@ def build_beta_vae(
         reduction: ``"sum"`` over pixels (a per-image log-likelihood) or ``"mean"``.
         learning_rate: Adam step size (the article's 1e-4).
         seed: Seed of the sampling noise.
+        decoder_grid: ``(rows, cols, channels)`` of the article's ``Dense(7*7*256)``
+            grid layer and per-cell Dense after the decoder's hidden layer; ``()``
+            ends the decoder in ``Dense(784, sigmoid)`` instead.
         compile_options: ``keras.Model.compile`` options (``jit_compile``,
             ``steps_per_execution``) that :func:`zoo.recipes.build` resolved.
 
@@ -94,13 +105,18 @@ def build_beta_vae(
         A compiled :class:`zoo.VAE`.
     """
     encoder = networks.gaussian_encoder(latent_dim=latent_dim, hidden=(hidden,))
-    decoder = networks.mlp(
-        latent_dim,
-        networks.IMAGE_SHAPE,
-        hidden=(hidden,),
-        output_activation="sigmoid",
-        name="decoder",
-    )
+    if decoder_grid:
+        decoder = grid_head_mlp(
+            latent_dim, (hidden,), tuple(decoder_grid), output_activation="sigmoid", name="decoder"
+        )
+    else:
+        decoder = networks.mlp(
+            latent_dim,
+            networks.IMAGE_SHAPE,
+            hidden=(hidden,),
+            output_activation="sigmoid",
+            name="decoder",
+        )
     model = VAE(
         encoder,
         decoder,
@@ -134,6 +150,7 @@ register(
             beta_1=0.5,
             generator_loss="non_saturating",
             seed=0,
+            g_grid=(),
         ),
         defects=GAN_DEFECTS,
         build_fn=build_gan,
@@ -184,6 +201,7 @@ register(
             reduction="sum",
             learning_rate=1e-4,
             seed=0,
+            decoder_grid=(),
         ),
         defects=VAE_DEFECTS,
         build_fn=build_beta_vae,

@@ -1,0 +1,212 @@
+"""The peers of ``make results``, written from their public descriptions (no code copied).
+
+Each peer trains with its own training step, as its source describes it, and
+is then wrapped in the zoo model of its family so that the one evaluator of
+``python -m zoo eval`` (:func:`zoo.evaluation.evaluate_model`) scores it.
+
+* :class:`TutorialDCGAN`: TensorFlow's "Deep Convolutional Generative
+  Adversarial Network" tutorial for MNIST. Networks of
+  :func:`gan_peers.tf_tutorial_generator` / ``tf_tutorial_discriminator``;
+  pixels scaled to [-1, 1]; batch 256; each step draws noise once, runs D on
+  the real and the generated batch apart, and updates both players at once
+  from two tapes, with cross-entropy on logits and Adam(1e-4) each.
+* :class:`KerasIOVAE`: keras-io's "Variational AutoEncoder" example. A
+  convolutional encoder (3x3 stride-2 convolutions with 32 and 64 filters,
+  Dense(16)) to a 2-d Gaussian latent, a decoder mirroring it with transposed
+  convolutions and a sigmoid; loss: the per-image sum of pixel binary
+  cross-entropies plus the KL, Adam's defaults, batch 128, pixels in [0, 1].
+  The example trains on the training and test digits together; here it
+  trains on the training digits only, so that the test digits stay unseen.
+
+Both train with ``keras.callbacks.BackupAndRestore`` in their run directory,
+so a stopped run resumes at its last epoch.
+"""
+
+import os
+import time
+
+import keras
+import tensorflow as tf
+from gan_peers import tf_tutorial_discriminator, tf_tutorial_generator
+from keras import layers
+
+import zoo
+
+
+class TutorialDCGAN(keras.Model):
+    """The TF tutorial's DCGAN and its ``train_step``.
+
+    Reference:
+        https://www.tensorflow.org/tutorials/generative/dcgan
+    """
+
+    def __init__(self, latent_dim=100, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = latent_dim
+        self.generator = tf_tutorial_generator(latent_dim)
+        self.discriminator = tf_tutorial_discriminator()
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.built = True  # the networks are; BackupAndRestore needs it before fit
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker]
+
+    def compile(self, **kwargs):
+        super().compile(**kwargs)
+        self.g_optimizer = keras.optimizers.Adam(1e-4)
+        self.d_optimizer = keras.optimizers.Adam(1e-4)
+        # Built now, so that BackupAndRestore can restore their state before the first step
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+
+    def train_step(self, images):
+        real = (tf.cast(images, "float32") - 127.5) / 127.5
+        noise = keras.random.normal((tf.shape(real)[0], self.latent_dim), seed=self.seed_generator)
+
+        # Both players' losses from one forward, each taped for its own update
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.generator(noise, training=True)
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            g_loss = self.cross_entropy(tf.ones_like(fake_logits), fake_logits)
+            d_loss = self.cross_entropy(
+                tf.ones_like(real_logits), real_logits
+            ) + self.cross_entropy(tf.zeros_like(fake_logits), fake_logits)
+
+        # Simultaneous updates, as the tutorial applies them
+        g_vars, d_vars = self.generator.trainable_variables, self.discriminator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars, strict=True))
+        self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars, strict=True))
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {m.name: m.result() for m in self.metrics}
+
+    def as_zoo(self):
+        """The trained networks as a :class:`zoo.GAN` (images in [-1, 1]), for the evaluator."""
+        return zoo.GAN(self.generator, self.discriminator, network_range=(-1.0, 1.0))
+
+
+def keras_io_encoder(latent_dim=2):
+    """Conv(32, 3, s2) -> Conv(64, 3, s2) -> Dense(16) -> ``[z_mean, z_log_var]``."""
+    inputs = keras.Input((28, 28, 1))
+    x = layers.Conv2D(32, 3, activation="relu", strides=2, padding="same")(inputs)
+    x = layers.Conv2D(64, 3, activation="relu", strides=2, padding="same")(x)
+    x = layers.Dense(16, activation="relu")(layers.Flatten()(x))
+    z_mean = layers.Dense(latent_dim, name="z_mean")(x)
+    z_log_var = layers.Dense(latent_dim, name="z_log_var")(x)
+    return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
+
+
+def keras_io_decoder(latent_dim=2):
+    """Dense(7*7*64) -> ConvT(64, 3, s2) -> ConvT(32, 3, s2) -> ConvT(1, 3) sigmoid."""
+    inputs = keras.Input((latent_dim,))
+    x = layers.Reshape((7, 7, 64))(layers.Dense(7 * 7 * 64, activation="relu")(inputs))
+    x = layers.Conv2DTranspose(64, 3, activation="relu", strides=2, padding="same")(x)
+    x = layers.Conv2DTranspose(32, 3, activation="relu", strides=2, padding="same")(x)
+    outputs = layers.Conv2DTranspose(1, 3, activation="sigmoid", padding="same")(x)
+    return keras.Model(inputs, outputs, name="decoder")
+
+
+class KerasIOVAE(keras.Model):
+    """keras-io's convolutional VAE and its ``train_step``.
+
+    Reference:
+        https://keras.io/examples/generative/vae/
+    """
+
+    def __init__(self, latent_dim=2, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = keras_io_encoder(latent_dim)
+        self.decoder = keras_io_decoder(latent_dim)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = [
+            keras.metrics.Mean(name=n) for n in ("loss", "reconstruction_loss", "kl_loss")
+        ]
+        self.built = True  # the networks are; BackupAndRestore needs it before fit
+
+    def compile(self, **kwargs):
+        super().compile(**kwargs)
+        self.optimizer.build(self.trainable_variables)  # restorable before the first step
+
+    @property
+    def metrics(self):
+        return self.trackers
+
+    def train_step(self, images):
+        x = tf.cast(images, "float32") / 255.0
+        with tf.GradientTape() as tape:
+            # Reparameterised sample of the posterior
+            z_mean, z_log_var = self.encoder(x, training=True)
+            eps = keras.random.normal(tf.shape(z_mean), seed=self.seed_generator)
+            z = z_mean + tf.exp(0.5 * z_log_var) * eps
+            x_hat = self.decoder(z, training=True)
+            # Per-image sums, batch means
+            reconstruction = tf.reduce_mean(
+                tf.reduce_sum(keras.losses.binary_crossentropy(x, x_hat), axis=(1, 2))
+            )
+            kl = -0.5 * (1 + z_log_var - tf.square(z_mean) - tf.exp(z_log_var))
+            kl = tf.reduce_mean(tf.reduce_sum(kl, axis=1))
+            loss = reconstruction + kl
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
+        for tracker, value in zip(self.trackers, (loss, reconstruction, kl), strict=True):
+            tracker.update_state(value)
+        return {m.name: m.result() for m in self.metrics}
+
+    def as_zoo(self):
+        """The trained networks as a :class:`zoo.VAE` (Bernoulli, summed), for the evaluator."""
+        return zoo.VAE(self.encoder, self.decoder, reconstruction="bce", reduction="sum")
+
+
+#: name -> (constructor, batch size, the zoo recipe whose epochs it trains for).
+PEERS = {
+    "peer.tf_tutorial_dcgan": (TutorialDCGAN, 256, "a001.dcgan"),
+    "peer.keras_io_vae": (KerasIOVAE, 128, "a001.vae"),
+}
+
+
+def train(name, x_train, epochs, out_dir, seed=0, verbose=0):
+    """Trains peer ``name`` for ``epochs`` on uint8 ``x_train``, resuming from ``out_dir``.
+
+    The finished peer's networks are saved as ``<network>.keras`` files, which a
+    later call loads instead of training again.
+
+    Returns:
+        ``(zoo_model, seconds)``: the peer wrapped for the evaluator, and the seconds
+        of this sitting's ``fit`` (0 when the run had already finished).
+    """
+    make, batch_size, _ = PEERS[name]
+    keras.utils.set_random_seed(seed)
+    model = make(seed=seed)
+    networks = (
+        [model.generator, model.discriminator]
+        if hasattr(model, "generator")
+        else [
+            model.encoder,
+            model.decoder,
+        ]
+    )
+    paths = [os.path.join(out_dir, f"{net.name}.keras") for net in networks]
+    if all(os.path.exists(p) for p in paths):
+        for net, path in zip(networks, paths, strict=True):
+            net.set_weights(keras.models.load_model(path, compile=False).get_weights())
+        return model.as_zoo(), 0.0
+    os.makedirs(out_dir, exist_ok=True)
+    model.compile(optimizer=keras.optimizers.Adam())
+    started = time.perf_counter()
+    model.fit(
+        x_train.reshape(-1, 28, 28, 1),
+        batch_size=batch_size,
+        epochs=epochs,
+        shuffle=True,
+        verbose=verbose,
+        callbacks=[keras.callbacks.BackupAndRestore(os.path.join(out_dir, "backup"))],
+    )
+    seconds = time.perf_counter() - started
+    for net, path in zip(networks, paths, strict=True):
+        net.save(path)
+    return model.as_zoo(), seconds
