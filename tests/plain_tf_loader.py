@@ -141,12 +141,22 @@ def fine_tune(loaded, x):
     }
 
 
-def run_tflite(path, case, inputs, outputs):
-    """Every signature of a ``.tflite`` file on the SavedModel's inputs, N=0, and wrong inputs."""
+def run_tflite(path, case, inputs, outputs, seeds):
+    """Every signature of a ``.tflite`` file on the SavedModel's inputs, N=0, and wrong inputs.
+
+    Also ``sample`` on the determinism test's ``seeds``, in two interpreters.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "tf.lite.Interpreter is deprecated" (LiteRT)
         interpreter = tf.lite.Interpreter(model_path=path)
+        again = tf.lite.Interpreter(model_path=path)
     seen = {"signatures": sorted(interpreter.get_signature_list()), "empty": {}, "wrong": {}}
+    seen["ops"] = sorted({op["op_name"] for op in interpreter._get_ops_details()})
+    if "sample" in seen["signatures"]:
+        seeds = np.array(seeds, np.int64)
+        for n, which in enumerate((interpreter, again), 1):
+            images = which.get_signature_runner("sample")(seeds=seeds)["images"]
+            outputs[f"{case}|seeds|tflite{n}"] = images
     for signature in seen["signatures"]:
         runner = interpreter.get_signature_runner(signature)
         ((name, detail),) = runner.get_input_details().items()
@@ -225,9 +235,10 @@ def main(manifest_path):
     for case, directory in manifest["exports"].items():
         attempt(errors, case, load_case, case, directory, manifest, inputs, outputs, errors, report)
 
+    seeds = manifest["sample_seeds"]
     for case, path in manifest["tflite"].items():
         report["tflite"][case] = attempt(
-            errors, f"{case}|tflite", run_tflite, path, case, inputs, outputs
+            errors, f"{case}|tflite", run_tflite, path, case, inputs, outputs, seeds
         )
 
     # The snippet of docs/serving.md, run as written but for the export path.

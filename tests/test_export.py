@@ -1,7 +1,7 @@
 """SavedModel export: every family and recipe loads and runs in plain TensorFlow.
 
 One module-scoped fixture builds small models of every family and every
-recipe, exports them (two also as ``.tflite``), and loads *all* the exports in
+recipe, exports them (three also as ``.tflite``), and loads *all* the exports in
 one fresh Python process that imports only TensorFlow (``plain_tf_loader.py``;
 ``zoo`` is blocked there). That process calls every signature, both as a
 signature and as the restored function, at batch sizes 3 and 5 and on an empty
@@ -121,8 +121,11 @@ def exported(tmp_path_factory):
             ex.models[case] = _export_case(ex, root, case)
         except Exception as e:  # Reported by this case's tests; the others still run.
             ex.build_errors[case] = f"{type(e).__name__}: {e}"
-    if "dcgan" in ex.models:  # A convolutional model through the Python API.
-        ex.tflite["dcgan"] = export.export_tflite(ex.models["dcgan"], root / "dcgan.tflite")
+    # Through the Python API: a convolutional GAN and a latent GAN (the CLI's
+    # VAE is above), so that every generator family's sample is converted.
+    for case in ("dcgan", "latent_gan"):
+        if case in ex.models:
+            ex.tflite[case] = export.export_tflite(ex.models[case], root / f"{case}.tflite")
 
     for case, model in ex.models.items():
         sigs, default = expected_signatures(model)
@@ -441,14 +444,16 @@ def test_warmup_requests_replay_on_every_signature(exported):
 
 
 # -- other formats and tools -----------------------------------------------------
-def test_tflite_holds_every_signature_but_sample_and_matches(exported):
-    assert set(exported.tflite) == {"dcgan", "vae_from_run_dir"}
+def test_tflite_holds_every_signature_and_matches(exported):
+    assert set(exported.tflite) == {"dcgan", "latent_gan", "vae_from_run_dir"}
     assert exported.tflite_stdout.count(tflite.CAVEAT) == 1
     for case in exported.tflite:
         seen = exported.report["tflite"].get(case)
         assert seen, exported.report["errors"].get(f"{case}|tflite")
-        names = [n for n in export.signature_names(exported.models[case]) if n != "sample"]
-        assert seen["signatures"] == sorted(names)
+        names = export.signature_names(exported.models[case])
+        assert "sample" in names and seen["signatures"] == sorted(names)
+        # Builtin ops only: no Flex (TF Select) or custom op, no delegate needed.
+        assert not [op for op in seen["ops"] if op.startswith("Flex") or op == "CUSTOM"], seen
         for name in names:
             assert seen["empty"][name] == {
                 k: [0, *s[1:]]
@@ -462,6 +467,16 @@ def test_tflite_holds_every_signature_but_sample_and_matches(exported):
                     atol=ATOL,
                     err_msg=f"{case} {name} {out}",
                 )
+
+
+def test_tflite_sample_draws_the_saved_models_digits_per_seed(exported):
+    for case in exported.tflite:
+        first, second = (exported.outputs[f"{case}|seeds|tflite{n}"] for n in (1, 2))
+        np.testing.assert_array_equal(first, second)  # Another interpreter, the same digits.
+        np.testing.assert_array_equal(first[0], first[4])  # The same seed twice in one batch.
+        assert not np.allclose(first[0], first[1])
+        model = exported.models[case]
+        np.testing.assert_allclose(first, model.sample_seeds(SAMPLE_SEEDS), rtol=0, atol=ATOL)
 
 
 def test_tflite_refuses_a_version_and_an_existing_file(exported, tmp_path, capsys):

@@ -320,7 +320,7 @@ def build_parser():
         "--format",
         choices=["saved_model", "tflite"],
         default="saved_model",
-        help="saved_model (default) or tflite: one .tflite file with every signature but sample",
+        help="saved_model (default) or tflite: one .tflite file with every signature",
     )
     p.add_argument(
         "--info",

@@ -22,7 +22,7 @@ The input names carry the value range: ``latent_normal`` is ``N(0, I)``
 noise, ``images_0_1`` are images in [0, 1] (floats outside it, and NaN, are
 refused with the fix), ``codes`` are any real vectors of the code size,
 ``seeds`` give one image each, the same for the same seed in every call and
-process (:func:`zoo.models.base.seeded_normal`), and ``pixels`` are raw
+process (:func:`zoo.models.philox.seeded_normal`), and ``pixels`` are raw
 ``uint8`` digits as ``keras.datasets.mnist`` gives them; every signature that
 takes ``images_0_1`` has a ``_uint8`` twin taking ``pixels``. Output
 ``images`` are in [0, 1]. An empty batch (N=0) gives empty outputs.
@@ -183,7 +183,12 @@ def export(model, path, *, version=None, overwrite=False, source=None):
 
 
 def export_tflite(model, out, *, overwrite=False, source=None):
-    """Writes ``model`` as one ``.tflite`` file: every signature but ``sample`` (and the alias).
+    """Writes ``model`` as one ``.tflite`` file holding every signature (not the alias).
+
+    Builtin TFLite ops only (:func:`zoo.export.tflite.convert`), ``sample``
+    included: its seeds draw through :func:`zoo.models.philox.seeded_normal`,
+    which uses no TensorFlow random op, so the file gives the SavedModel's
+    images per seed.
 
     Args:
         model: A zoo model.
@@ -204,8 +209,7 @@ def export_tflite(model, out, *, overwrite=False, source=None):
         raise FileExistsError(
             f"{str(target)!r} already exists; pass --overwrite (overwrite=True) to replace it."
         )
-    # Every signature but those drawing from seeds (see zoo.export.tflite.convert).
-    names = [sig.name for sig in signatures_of(model) if sig.spec.name != SEEDS]
+    names = signature_names(model)
     with tempfile.TemporaryDirectory(prefix="zoo-tflite-") as scratch:
         directory = export(model, scratch, version=1, source=source)
         blob = tflite.convert(directory, names)

@@ -18,18 +18,17 @@ CAVEAT = (
     "note: TFLite drops the export's checks (assert ops): float images outside [0, 1] and NaN "
     "run through, and a (3, 56, 56, 1) batch gives 3 rows of garbage instead of an error. "
     "Send raw pixels to the *_uint8 signatures, which cannot be out of range, and check "
-    "shapes in the client. `sample` is not in the file (its random ops need TF Select); "
-    "use `generate` with N(0, I) noise. See docs/serving.md."
+    "shapes in the client. See docs/serving.md."
 )
 
 
 def convert(saved_model_dir, signature_names):
     """The TFLite flatbuffer of the SavedModel's signatures, as bytes.
 
-    Builtin TFLite ops only, so that any TFLite runtime runs the file. That
-    leaves ``sample`` out: its stateless random ops exist in TFLite only as
-    TF Select (Flex) ops, which ``tf.lite.Interpreter`` of TensorFlow 2.21 does
-    not run ("Select TensorFlow op(s) ... are not supported by this interpreter").
+    Builtin TFLite ops only, so that any TFLite runtime runs the file without
+    the Flex delegate. ``sample`` converts too: its noise is Philox written in
+    builtin integer ops (:mod:`zoo.models.philox`), not TensorFlow's stateless
+    random ops, which exist in TFLite only as TF Select (Flex) ops.
     """
     converter = tf.lite.TFLiteConverter.from_saved_model(
         str(saved_model_dir), signature_keys=list(signature_names)

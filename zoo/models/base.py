@@ -14,6 +14,7 @@ import keras
 import tensorflow as tf
 
 from zoo.models.inputs import check_not_empty, checked_input, images_from, prepare_images
+from zoo.models.philox import seeded_normal
 from zoo.replicas import global_batch_mean, global_means, keras_logs
 
 __all__ = [
@@ -107,41 +108,6 @@ def normal(shape, seed):
 def uniform(shape, seed):
     """Uniform noise in [0, 1), drawn as :func:`normal` draws (Philox named)."""
     return tf.random.stateless_uniform(shape, seed=_stateless_seed(seed), alg="philox")
-
-
-def seeded_normal(seeds, dim):
-    """One standard-normal row of ``dim`` numbers per seed, each a function of its seed only.
-
-    Row ``i`` is ``tf.random.stateless_normal([dim], seed=[seeds[i], 0],
-    alg="philox")``: the same seed gives the same row whatever else is in the
-    batch, in every call and every process. This is what the ``sample``
-    signature of an export draws, so a client that sends seeds needs to know
-    neither the latent size nor its distribution. For seeds in [0, 2**31 - 2)
-    the row is also ``normal((1, dim), seed)``, the noise of
-    ``model.sample(1, seed=seed)``.
-
-    Args:
-        seeds: Integer seeds of shape ``(N,)``.
-        dim: Numbers per row.
-
-    Returns:
-        A float32 tensor of shape ``(N, dim)``.
-
-    Raises:
-        ValueError: for seeds that are not a vector.
-    """
-    seeds = tf.cast(tf.convert_to_tensor(seeds), "int64")
-    if seeds.shape.rank != 1:
-        raise ValueError(f"Expected seeds of shape (N,); got {tuple(seeds.shape)}.")
-
-    def row(seed):
-        return tf.random.stateless_normal(
-            [dim], seed=tf.stack([seed, tf.zeros_like(seed)]), alg="philox"
-        )
-
-    # The stateless ops take one seed each: there is no batched form, and
-    # vectorized_map falls back to this same loop for them.
-    return tf.map_fn(row, seeds, fn_output_signature=tf.TensorSpec([dim], tf.float32))
 
 
 class ZooModel(keras.Model):

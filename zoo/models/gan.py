@@ -319,7 +319,7 @@ class GAN(ZooModel):
         """One image in [0, 1] per int seed, each a function of its seed only.
 
         What an export's ``sample`` signature computes
-        (:func:`zoo.models.base.seeded_normal` noise, then :meth:`generate`).
+        (:func:`zoo.models.philox.seeded_normal` noise, then :meth:`generate`).
         """
         return self.generate(seeded_normal(seeds, self.latent_dim))
 

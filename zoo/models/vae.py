@@ -138,7 +138,7 @@ class VAE(Autoencoder):
         """One image in [0, 1] per int seed, decoded from that seed's prior draw.
 
         What an export's ``sample`` signature computes
-        (:func:`zoo.models.base.seeded_normal` noise, then :meth:`decode`).
+        (:func:`zoo.models.philox.seeded_normal` noise, then :meth:`decode`).
         """
         return self.decode(seeded_normal(seeds, self.latent_dim))
 
