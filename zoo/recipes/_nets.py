@@ -160,7 +160,9 @@ def grid_head_mlp(
     rows, cols, channels = grid
     height, width, _ = IMAGE_SHAPE
     if height % rows or width % cols:
-        raise ValueError(f"grid {grid} does not tile {IMAGE_SHAPE[:2]}: rows and cols must divide it.")
+        raise ValueError(
+            f"grid {grid} does not tile {IMAGE_SHAPE[:2]}: rows and cols must divide 28."
+        )
     ph, pw = height // rows, width // cols
     inputs = keras.Input(shape=(latent_dim,), name=f"{name}_input")
     x = inputs
