@@ -136,6 +136,17 @@ def test_export_of_a_missing_path_is_a_clear_error(tmp_path, capsys):
     assert "nope" in capsys.readouterr().err
 
 
+def test_export_of_a_truncated_keras_file_says_it_is_damaged(tmp_path, capsys):
+    path = tmp_path / "model.keras"
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).save(path)
+    path.write_bytes(path.read_bytes()[:300])  # a copy cut short, a disk that filled up
+    assert cli.main(["export", str(path), str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "File not found" not in err
+    assert err.startswith(f"zoo: error: {str(path)!r} is damaged or truncated: ")
+    assert "Train the run again (python -m zoo train" in err and "save the model again" in err
+
+
 def test_set_values_are_parsed_as_literals():
     assert cli._literal("4.0") == 4.0 and cli._literal("True") is True
     assert cli._literal("mse") == "mse" and np.isclose(cli._literal("1e-3"), 1e-3)

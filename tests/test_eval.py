@@ -249,7 +249,7 @@ def text_file(tmp_path, runs):
         (lambda tmp_path, runs: tmp_path / "nope", "does not exist; expected a run directory"),
         (lambda tmp_path, runs: tmp_path, "is not a model zoo can score; expected a run"),
         (text_file, "is not a model zoo can score"),
-        (damaged_keras, "is damaged: not a readable .keras archive"),
+        (damaged_keras, "is damaged or truncated: not a readable .keras archive"),
         (damaged_run, "is damaged"),
         (damaged_export, "cannot be read, it is damaged"),
         (plain_model, "has neither sample() nor reconstruct()"),

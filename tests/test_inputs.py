@@ -1,9 +1,12 @@
-"""Float-image checks hold under XLA, which drops the step's own assert ops.
+"""Input checks: float images under XLA, and what ``fit`` refuses before its first step.
 
 ``a000.ae`` compiles with ``jit_compile=True`` (its recipe's default), so
 ``fit``/``evaluate`` check float images outside the compiled step: arrays up
-front, datasets, generators and ``PyDataset`` batches as they are read.
+front, datasets, generators and ``PyDataset`` batches as they are read. Each
+refusal is zoo's own ``ValueError``, not TensorFlow's "Graph execution error".
 """
+
+import re
 
 import keras
 import numpy as np
@@ -58,12 +61,23 @@ def test_bad_floats_are_refused_under_xla_and_change_no_weight(model, digits, ki
     x = digits[:128].astype("float32") / 255.0
     x[70, 4, 5] = bad  # in the third batch: the first two may train, the bad one must not
     fit_kwargs, evaluate_x = KINDS[kind](x)
-    with pytest.raises((ValueError, tf.errors.InvalidArgumentError), match=message):
+    with pytest.raises(ValueError, match=message) as refused:
         model.fit(**fit_kwargs, epochs=1, verbose=0)
+    assert "\n" not in str(refused.value) and "Graph execution" not in str(refused.value)
     assert all(np.isfinite(w).all() for w in model.get_weights())
     if evaluate_x is not None:
-        with pytest.raises((ValueError, tf.errors.InvalidArgumentError), match=message):
+        with pytest.raises(ValueError, match=message):
             model.evaluate(evaluate_x, verbose=0)
+
+
+def test_a_tf_data_pipeline_of_0_255_floats_under_xla_gets_zoos_message(model, digits):
+    floats = D(digits[:64]).map(lambda x: tf.cast(x, "float32")).batch(32)
+    with pytest.raises(ValueError) as refused:
+        model.fit(floats, epochs=1, verbose=0)
+    assert str(refused.value) == (
+        "zoo models take float images in [0, 1] (or uint8 in [0, 255]); got values in "
+        "[0, 255]. Divide raw pixels by 255, or pass them as uint8."
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -101,9 +115,56 @@ def test_inputs_of_several_ranks_in_turn(digits, jit):
         for data in (x, D(x).batch(32)):
             history = ae.fit(data, batch_size=None if isinstance(data, tf.data.Dataset) else 32)
             assert np.isfinite(history.history["loss"][-1])
-    # Without XLA the step's check names the shape; XLA drops it, and its reshape fails.
+    # A known wrong shape is refused before the first step.
+    with pytest.raises(ValueError, match=r"fit's x: expected .*got shape \(None, 27, 27\)"):
+        ae.fit(D(digits[:64, :27, :27]).batch(32), verbose=0)
+    # Of unknown shape, without XLA the step's check names it; XLA drops it, and its reshape fails.
+    unknown = tf.data.Dataset.from_generator(
+        lambda: iter([digits[:32, :27, :27]]), output_signature=tf.TensorSpec(None, tf.uint8)
+    )
     message = r"Expected \(28, 28, 1\) images .*got shape.*32 27 27"
     if jit:
         message = "requested shape requires a multiple of 784"
     with pytest.raises(tf.errors.InvalidArgumentError, match=message):
-        ae.fit(D(digits[:64, :27, :27]).batch(32), verbose=0)
+        ae.fit(unknown, verbose=0)
+
+
+# -- refused before the first step -------------------------------------------------------
+@pytest.mark.parametrize(
+    "validation",
+    [
+        lambda v: v,
+        lambda v: (v, np.zeros(len(v))),
+        lambda v: D(v).batch(8),
+        lambda v: D((v, np.zeros(len(v)))).batch(8),
+    ],
+    ids=["array", "(x, y)", "tf.data", "tf.data (x, y)"],
+)
+def test_wrongly_shaped_validation_data_is_refused_before_the_first_step(model, digits, validation):
+    wrong = validation(digits[:16, :27, :27])
+    with pytest.raises(ValueError) as refused:
+        model.fit(digits[:512], batch_size=32, epochs=1, validation_data=wrong, verbose=0)
+    # What is wrong, what was expected, the fix; and no epoch of training first.
+    assert re.fullmatch(
+        r"fit's validation_data: expected a batch of images shaped \(N, 28, 28, 1\), .*; got "
+        r"shape \((16|None), 27, 27\)\. .*check that the images are 28x28 grayscale\.",
+        str(refused.value),
+    ), refused.value
+    assert int(model.optimizer.iterations) == 0
+
+
+def test_validation_data_of_a_wrong_dtype_is_refused_before_the_first_step(model, digits):
+    with pytest.raises(TypeError, match=r"fit's validation_data: images must be uint8 .*int32"):
+        model.fit(digits[:512], batch_size=32, validation_data=digits[:16].astype("int32"))
+    assert int(model.optimizer.iterations) == 0
+
+
+def test_a_dataset_filtered_to_empty_is_refused(model, digits):
+    empty = D(digits[:64]).filter(lambda x: tf.reduce_max(x) > 255).batch(32)
+    assert int(empty.cardinality()) == tf.data.UNKNOWN_CARDINALITY  # not known up front
+    with pytest.raises(ValueError, match=r"fit got no batches in epoch 1: the training data is"):
+        model.fit(empty, epochs=3, verbose=0)
+    with pytest.raises(ValueError, match=r"fit got no batches: the validation_data is empty"):
+        model.fit(digits[:32], batch_size=32, validation_data=empty, verbose=0)
+    with pytest.raises(ValueError, match=r"evaluate got no batches: the data is empty \(a tf"):
+        model.evaluate(empty, verbose=0)

@@ -166,20 +166,20 @@ def test_fit_accepts_a_tf_data_dataset_with_labels(digits):
 
 
 def test_float_pixels_in_0_255_are_refused(digits):
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Divide raw pixels by 255"):
+    with pytest.raises(ValueError, match=r"Divide raw pixels by 255"):
         small_ae().fit(digits[:64].astype("float32"), batch_size=32, epochs=1, verbose=0)
 
 
 def test_data_in_minus_one_one_is_refused(digits):
     x = digits[:64].astype("float32") / 127.5 - 1.0
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"float images in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"float images in \[0, 1\]"):
         small_gan().fit(x, batch_size=32, epochs=1, verbose=0)
 
 
 def test_nan_pixels_are_refused(digits):
     x = digits[:64].astype("float32") / 255.0
     x[3, 4, 5] = np.nan
-    with pytest.raises(tf.errors.InvalidArgumentError, match="NaN or Inf"):
+    with pytest.raises(ValueError, match="NaN or Inf"):
         small_vae().fit(x, batch_size=32, epochs=1, verbose=0)
 
 

@@ -8,6 +8,12 @@ it, so stderr (file descriptor 2) also points at ``/dev/null`` while
 TensorFlow is imported. Python's own errors are raised, not lost: they are
 printed once stderr is back.
 
+Level 3 is set, not defaulted: ``make train`` exports level 2 (which the tests
+want), and at level 2 the ERROR line "failed call to cuInit", logged when
+TensorFlow first looks for GPUs (after the import), still shows. The level only
+filters log lines: the GPUs stay visible (``CUDA_VISIBLE_DEVICES`` is left alone).
+With ``ZOO_TF_LOGS=1`` TensorFlow's own level applies.
+
 Only the command line is quietened, so that a notebook or a test that imports
 zoo keeps TensorFlow's messages. ``python -m zoo`` imports the package before
 running ``zoo/__main__.py``; while it does, ``sys.argv[0]`` is ``"-m"``.
@@ -28,7 +34,7 @@ def import_tensorflow_quietly():
     """Imports TensorFlow with its C++ log lines silenced, unless ``ZOO_TF_LOGS=1``."""
     if os.environ.get("ZOO_TF_LOGS") == "1" or "tensorflow" in sys.modules:
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     sys.stderr.flush()
     saved = os.dup(2)
     try:

@@ -1,6 +1,7 @@
-"""Training safety: divergence guard and atomic, resumable checkpoints.
+"""Training safety: atomic, resumable checkpoints, which also guard against divergence.
 
-Split from :mod:`zoo.callbacks`, which re-exports these names.
+Split from :mod:`zoo.callbacks`, which re-exports these names; the guard itself
+is :mod:`zoo.divergence`, the full-disk handling :mod:`zoo.disk`.
 """
 
 import glob
@@ -13,85 +14,10 @@ import warnings
 import keras
 import numpy as np
 
+from zoo import disk
+from zoo.divergence import DivergenceError, DivergenceGuard
 
-class DivergenceError(RuntimeError):
-    """Training produced NaN or Inf; the message names the step and the term."""
-
-
-def _first_nonfinite(logs):
-    for key, value in (logs or {}).items():
-        try:
-            array = np.asarray(value, dtype="float64")
-        except (TypeError, ValueError):  # not a number (e.g. a string a callback added)
-            continue
-        if not np.all(np.isfinite(array)):
-            return key, float(array.ravel()[~np.isfinite(array.ravel())][0])
-    return None
-
-
-class DivergenceGuard(keras.callbacks.Callback):
-    """Stops training at the first NaN or Inf in any logged value, naming it.
-
-    Checks the running means ``fit`` logs after each batch (one NaN batch makes
-    its epoch's mean NaN) and the epoch logs, validation included, and raises
-    :class:`DivergenceError` out of ``fit``. ``step`` counts batches from 1
-    across epochs; ``epoch`` is 0-based; ``batch`` counts the current epoch's
-    batches; ``resume_batch`` is how many of the next epoch's were done before
-    this ``fit`` (a run resumed mid-epoch).
-
-    Example:
-        >>> model.fit(ds, epochs=5, callbacks=[DivergenceGuard()])  # doctest: +SKIP
-    """
-
-    def __init__(self):
-        super().__init__()
-        self.step = self.epoch = self.batch = self.resume_batch = 0
-        self._start_batch = 0
-        self._first_step = 1  # first step of the execution that ran last
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-        self.batch = self._start_batch = self.resume_batch
-        self.resume_batch = 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        # `batch` restarts at 0 in a resumed epoch; under steps_per_execution it
-        # is the last batch of the group that just ran.
-        done = self._start_batch + batch + 1
-        self._first_step = self.step + 1
-        self.step += done - self.batch
-        self.batch = done
-        self.check(logs)
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.check(logs, epoch_end=True)
-
-    def check(self, logs, epoch_end=False):
-        """Raises :class:`DivergenceError` if a value in ``logs`` is NaN or Inf."""
-        bad = _first_nonfinite(logs)
-        if bad is not None:
-            self.diverged(f"{bad[0]} is {bad[1]}", epoch_end)
-
-    def diverged(self, what, epoch_end=False):
-        where = (
-            f"at the end of epoch {self.epoch + 1} (step {self.step})"
-            if epoch_end
-            else f"at step {self.step} (epoch {self.epoch + 1}, batch {self.batch})"
-        )
-        if not epoch_end and self._first_step < self.step:
-            # One execution ran several steps; the callbacks only see its last.
-            where = (
-                f"in steps {self._first_step}-{self.step} (epoch {self.epoch + 1}, one execution "
-                f"of {self.step - self._first_step + 1} steps, ending at batch {self.batch})"
-            )
-        raise DivergenceError(f"Training diverged {where}: {what}. {self.advice()}")
-
-    def advice(self):
-        """What the error message suggests after naming the step."""
-        return (
-            "Lower the learning rate (e.g. --set learning_rate=...) or check the data "
-            "for outliers, then train again."
-        )
+__all__ = ["Checkpoint", "DivergenceError", "DivergenceGuard"]
 
 
 class Checkpoint(DivergenceGuard):
@@ -196,13 +122,20 @@ class Checkpoint(DivergenceGuard):
         }
         os.makedirs(self.directory, exist_ok=True)
         target = os.path.join(self.directory, f"step-{self.step:08d}")
+        needed, what, then = (
+            self._bytes_needed(),
+            f"the checkpoint of step {self.step}",
+            (self._full_disk_advice()),
+        )
+        disk.check_free(self.directory, needed, what, then)
         staging = tempfile.mkdtemp(prefix=".partial-", dir=self.directory)
         try:
-            self._write(staging, state)
+            with disk.full_disk_as_error(self.directory, what, then, needed, staging):
+                self._write(staging, state)
             if os.path.exists(target):  # the same step again: replace it
                 shutil.rmtree(target)
             os.replace(staging, target)
-            _fsync(self.directory)
+            disk.fsync(self.directory)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -211,10 +144,36 @@ class Checkpoint(DivergenceGuard):
             shutil.rmtree(old, ignore_errors=True)
         return target
 
+    def _bytes_needed(self):
+        """Room for one more checkpoint: the last one's size, or the variables' bytes.
+
+        The previous checkpoint stays until the new one is complete.
+        """
+        previous = self.checkpoints()
+        if previous:
+            return disk.tree_bytes(previous[0])
+        variables = [
+            *self.model.weights,
+            *(v for o in _optimizers(self.model, True) for v in o.variables),
+        ]
+        # HDF5's headers and state.json: a few kB, and the history grows.
+        return sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in variables) + 2**16
+
+    def _full_disk_advice(self):
+        kept = (
+            "No checkpoint had been written yet"
+            if self.saved_step is None
+            else f"The checkpoint of step {self.saved_step} is kept"
+        )
+        return (
+            f"{kept}; free some space (or train into another --out) and run the same "
+            "command again to resume."
+        )
+
     def _write(self, directory, state):
         weights = os.path.join(directory, self.WEIGHTS)
         self.model.save_weights(weights)
-        _fsync(weights)
+        disk.fsync(weights)
         path = os.path.join(directory, self.STATE)
         with open(path, "w") as f:
             json.dump(state, f)
@@ -372,8 +331,8 @@ def _metric_variables(model):
     return [v for metric in model.metrics for v in metric.variables]
 
 
-def _optimizers(model):
-    """The model's optimizers whose learning rate is a number (not a schedule)."""
+def _optimizers(model, scheduled=False):
+    """The model's optimizers whose learning rate is a number (all with ``scheduled``)."""
     inner = getattr(model, "autoencoder", None)
     found = [getattr(model, n, None) for n in ("optimizer", "d_optimizer", "g_optimizer")]
     found += [getattr(inner, "optimizer", None)]
@@ -381,7 +340,8 @@ def _optimizers(model):
     return [
         o
         for o in unique.values()
-        if not isinstance(o._learning_rate, keras.optimizers.schedules.LearningRateSchedule)
+        if scheduled
+        or not isinstance(o._learning_rate, keras.optimizers.schedules.LearningRateSchedule)
     ]
 
 
@@ -391,15 +351,3 @@ def _build_optimizers(model):
         model.build_optimizers()
     elif model.optimizer is not None and not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
-
-
-def _fsync(path):
-    """Flushes ``path`` (a file, or a directory's entries) to disk, where the OS allows."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:  # some systems cannot fsync a directory
-        pass

@@ -6,14 +6,15 @@ and tests share one path. ``eval PATH`` scores a run directory, a ``.keras``
 file or a SavedModel export beside the floor (real training digits scored the
 same way), prints a table and writes ``eval.json``.
 
-Expected failures (unknown recipe, missing or damaged file, bad arguments)
-print one ``zoo: error: ...`` line and exit with status 2 instead of a
+Expected failures (unknown recipe, missing or damaged file, bad arguments,
+a full disk) print one ``zoo: error: ...`` line and exit with status 2 instead of a
 traceback; a training run that diverges (NaN or Inf loss) exits with status 3.
 """
 
 import argparse
 import sys
 
+from zoo.disk import DiskFullError
 from zoo.distribute import JIT_CHOICES, PRECISIONS
 
 
@@ -356,6 +357,7 @@ def main(argv=None):
         FileExistsError,
         PermissionError,
         NotADirectoryError,
+        DiskFullError,
     ) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"zoo: error: {message}", file=sys.stderr)

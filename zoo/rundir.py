@@ -6,9 +6,12 @@ has finished, ``history.json``, ``run.json``, the last grid again and
 ``model.keras``, which marks it finished and is written last.
 """
 
+import contextlib
 import json
 import os
 import shutil
+
+from zoo import disk
 
 __all__ = [
     "CHECKPOINTS",
@@ -86,10 +89,24 @@ def frames(out_dir, grid_name, epochs):
 
 
 def _atomic(path, write):
-    """Calls ``write(staging)`` and renames the result to ``path``: a kill leaves no torn file."""
-    staging = os.path.join(os.path.dirname(path), ".partial-" + os.path.basename(path))
-    write(staging)
-    os.replace(staging, path)
+    """Calls ``write(staging)`` and renames the result to ``path``: a kill leaves no torn file.
+
+    A write that fails (a full disk: :class:`zoo.disk.DiskFullError`) leaves no
+    partial file, and the checkpoints are kept for the same command to resume.
+    """
+    directory = os.path.dirname(path) or "."
+    staging = os.path.join(directory, ".partial-" + os.path.basename(path))
+    then = "The checkpoints are kept; free some space and run the same command again to finish."
+    try:
+        with disk.full_disk_as_error(
+            directory, f"writing {os.path.basename(path)}", then, None, staging
+        ):
+            write(staging)
+        os.replace(staging, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(staging)
+        raise
 
 
 def write_gif(paths, target):

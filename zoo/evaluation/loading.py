@@ -13,7 +13,6 @@ Example:
     ['sample']
 """
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -120,32 +119,6 @@ def capabilities(model):
     return found
 
 
-def _load_keras(path):
-    import keras
-
-    import zoo  # noqa: F401  (registers the zoo classes the file names)
-
-    # Keras reports a damaged archive as "File not found"; say what it is.
-    try:
-        with zipfile.ZipFile(path) as archive:
-            bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError) as e:
-        bad = f"{type(e).__name__}: {e}"
-    if bad is not None:
-        raise ValueError(
-            f"{str(path)!r} is damaged: not a readable .keras archive ({bad}). Train the run "
-            "again (python -m zoo train RECIPE --out DIR --fresh) or save the model again."
-        )
-    try:
-        return keras.models.load_model(path, compile=False)
-    except Exception as e:
-        raise ValueError(
-            f"{str(path)!r} cannot be loaded as a Keras model ({type(e).__name__}: "
-            f"{str(e).splitlines()[0][:160]}); it is damaged or not a zoo model. Train the "
-            "run again (python -m zoo train RECIPE --out DIR --fresh)."
-        ) from e
-
-
 def load(path):
     """Loads what ``python -m zoo eval PATH`` scores.
 
@@ -162,20 +135,20 @@ def load(path):
         FileNotFoundError: for a path that does not exist or is none of the three kinds.
         ValueError: for a damaged ``.keras`` file or SavedModel.
     """
-    from zoo.export import saved_model_dir
+    from zoo.export import load_keras, saved_model_dir
 
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"{str(p)!r} does not exist; expected {_KINDS}.")
     if p.is_dir():
         if (p / RUN_MODEL_FILE).is_file():
-            return _load_keras(p / RUN_MODEL_FILE), "run"
+            return load_keras(p / RUN_MODEL_FILE), "run"
         try:
             return ExportedModel(saved_model_dir(p)), "saved_model"
         except FileNotFoundError:
             pass
     elif p.suffix == ".keras":
-        return _load_keras(p), "keras"
+        return load_keras(p), "keras"
     elif p.name == "saved_model.pb":
         return ExportedModel(p.parent), "saved_model"
     raise FileNotFoundError(f"{str(p)!r} is not a model zoo can score; expected {_KINDS}.")

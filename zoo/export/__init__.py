@@ -65,6 +65,7 @@ from zoo.export import metadata, tflite
 from zoo.export.paths import (
     RUN_MODEL_FILE,
     check_version,
+    load_keras,
     load_model_from,
     move_into_place,
     saved_model_dir,
@@ -85,6 +86,7 @@ __all__ = [
     "export_from",
     "export_tflite",
     "info",
+    "load_keras",
     "load_model_from",
     "sample_grid_from_export",
     "saved_model_dir",

@@ -3,6 +3,7 @@
 import os
 import re
 import tempfile
+import zipfile
 from pathlib import Path
 
 import keras
@@ -100,11 +101,52 @@ def load_model_from(model_or_path):
         FileNotFoundError: if the path does not exist, or is neither a
             ``.keras`` file nor a directory holding ``model.keras``.
         TypeError: if ``model_or_path`` is neither a model nor a path.
+        ValueError: if the ``.keras`` file is damaged (:func:`load_keras`).
     """
     if isinstance(model_or_path, keras.Model):
         return model_or_path
-    # compile=False: serving needs the weights only, not the optimizer state.
-    return keras.models.load_model(model_file(model_or_path), compile=False)
+    return load_keras(model_file(model_or_path))
+
+
+def load_keras(path):
+    """Loads a ``.keras`` file uncompiled, saying so when it is damaged or truncated.
+
+    Keras reports an archive it cannot open (a copy cut short, a disk that
+    filled up) as "File not found", which sends the user looking for a file
+    that is there.
+
+    Args:
+        path: An existing ``.keras`` file.
+
+    Returns:
+        The model, without its optimizer state (serving and scoring need the
+        weights only).
+
+    Raises:
+        ValueError: for a file that is not a whole ``.keras`` archive, or one
+            Keras cannot rebuild, naming the path and the fix.
+    """
+    import zoo  # noqa: F401  (registers the zoo classes the file names)
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError) as e:
+        bad = f"{type(e).__name__}: {e}"
+    if bad is not None:
+        raise ValueError(
+            f"{str(path)!r} is damaged or truncated: not a readable .keras archive ({bad}). "
+            "Train the run again (python -m zoo train RECIPE --out DIR --fresh) or save the "
+            "model again (model.save(path))."
+        )
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as e:
+        raise ValueError(
+            f"{str(path)!r} cannot be loaded as a Keras model ({type(e).__name__}: "
+            f"{str(e).splitlines()[0][:160]}); it is damaged or not a zoo model. Train the "
+            "run again (python -m zoo train RECIPE --out DIR --fresh)."
+        ) from e
 
 
 def saved_model_dir(export_dir):

@@ -13,7 +13,15 @@ import dataclasses
 import keras
 import tensorflow as tf
 
-from zoo.models.inputs import check_not_empty, checked_input, images_from, prepare_images
+from zoo.models.inputs import (
+    RefuseEmpty,
+    check_images,
+    check_not_empty,
+    checked_input,
+    clear_input_errors,
+    images_from,
+    prepare_images,
+)
 from zoo.models.philox import seeded_normal
 from zoo.replicas import global_batch_mean, global_means, keras_logs
 
@@ -148,28 +156,42 @@ class ZooModel(keras.Model):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
 
     def fit(self, x=None, *args, **kwargs):
+        # Everything that can be checked before the first step is: a wrong
+        # validation_data would otherwise show only after a whole epoch.
         check_not_empty(x, "fit")
+        check_images(x, self.image_shape, "fit's x")
         validation = kwargs.get("validation_data")
         if validation is not None:
             check_not_empty(images_from(validation), "fit's validation_data")
+            check_images(validation, self.image_shape, "fit's validation_data")
             kwargs["validation_data"] = self._xla_checked(validation)
+        _refuse_empty(kwargs, "fit")
         if self.compiled:
             # Keras builds only ``self.optimizer`` before tracing; the GANs' optimizers
             # would create their variables inside the first step, in replica context,
             # which MirroredStrategy cannot do ("You must feed a value for placeholder").
             with self.distribute_strategy.scope():
                 self.build_optimizers()
-        return super().fit(self._xla_checked(x), *args, **kwargs)
+        with clear_input_errors():
+            return super().fit(self._xla_checked(x), *args, **kwargs)
 
     def evaluate(self, x=None, *args, **kwargs):
+        if kwargs.get("_use_cached_eval_dataset"):  # fit's validation, checked by fit
+            with clear_input_errors():
+                return super().evaluate(x, *args, **kwargs)
         check_not_empty(x, "evaluate")
-        return super().evaluate(self._xla_checked(x), *args, **kwargs)
+        check_images(x, self.image_shape, "evaluate's x")
+        _refuse_empty(kwargs, "evaluate")
+        with clear_input_errors():
+            return super().evaluate(self._xla_checked(x), *args, **kwargs)
 
     def train_on_batch(self, x=None, *args, **kwargs):
-        return super().train_on_batch(self._xla_checked(x), *args, **kwargs)
+        with clear_input_errors():
+            return super().train_on_batch(self._xla_checked(x), *args, **kwargs)
 
     def test_on_batch(self, x=None, *args, **kwargs):
-        return super().test_on_batch(self._xla_checked(x), *args, **kwargs)
+        with clear_input_errors():
+            return super().test_on_batch(self._xla_checked(x), *args, **kwargs)
 
     def _xla_checked(self, x):
         """``x`` with its float-image checks moved out of an XLA step, which drops them."""
@@ -276,6 +298,13 @@ class ZooModel(keras.Model):
         return {
             k: keras.saving.serialize_keras_object(v) for k, v in self._zoo_compile_config.items()
         }
+
+
+def _refuse_empty(kwargs, what):
+    """Puts a :class:`RefuseEmpty` first among ``fit``/``evaluate``'s callbacks."""
+    callbacks = kwargs.get("callbacks")
+    if not isinstance(callbacks, keras.callbacks.CallbackList):
+        kwargs["callbacks"] = [RefuseEmpty(what), *(callbacks or [])]
 
 
 def maybe_loss_scale(model, optimizer):

@@ -10,10 +10,20 @@ XLA drops assert ops ("Ignoring Assert operator"), so a step compiled with
 ``fit`` and ``evaluate`` move the value checks out of the step and into the
 input (:func:`checked_input`): arrays are checked once up front, datasets and
 generators batch by batch before the batch reaches the step. Either way a
-refused batch changes no weight.
+refused batch changes no weight. A check that fails inside TensorFlow's graph
+(a step's assert, or a dataset's ``map``) surfaces as an ``InvalidArgumentError``
+whose zoo message is buried in graph details; :func:`clear_input_errors` raises
+that message alone.
+
+``fit`` also checks what it can before its first step: the shapes and dtypes of
+arrays and datasets (:func:`check_images`, so that ``validation_data`` is not
+found wrong only after a whole epoch), and input with no examples
+(:func:`check_not_empty`; :class:`RefuseEmpty` for datasets of unknown size).
 """
 
+import contextlib
 import math
+import re
 import types
 
 import keras
@@ -69,9 +79,6 @@ def prepare_images(x, image_shape):
             or NaN/Inf values (not under XLA: see :func:`checked_input`).
     """
     x = tf.convert_to_tensor(x)
-    accepted = {tuple(image_shape), (math.prod(image_shape),)}
-    if image_shape[-1] == 1:
-        accepted.add(tuple(image_shape[:-1]))
     if x.shape.rank is None or None in x.shape[1:]:
         # fit() retraces with relaxed shapes (unknown rank, or dims) once it has seen
         # inputs of several shapes (28x28 and 784, say): each was checked statically
@@ -83,23 +90,91 @@ def prepare_images(x, image_shape):
         )
         with tf.control_dependencies([valid]):
             x = tf.identity(x)
-    elif tuple(x.shape[1:]) not in accepted:
-        raise ValueError(
-            f"Expected a batch of images shaped (N, {', '.join(map(str, image_shape))}), "
-            f"or one of {sorted(accepted, key=len)} after the batch axis; got shape "
-            f"{tuple(x.shape)}. Add the batch axis for a single image (x[None]) and "
-            "check that the images are 28x28 grayscale."
-        )
+    else:
+        check_shape(x.shape, image_shape)
+    check_dtype(x.dtype)
     if x.dtype == tf.uint8:
         x = tf.cast(x, "float32") / 255.0
-    elif x.dtype.is_floating:
-        x = assert_valid_floats(tf.cast(x, "float32"))
     else:
-        raise TypeError(
-            f"Images must be uint8 in [0, 255] or float in [0, 1]; got dtype {x.dtype.name}. "
-            "Convert with x.astype('uint8') for raw pixels or x / 255.0 for floats."
-        )
+        x = assert_valid_floats(tf.cast(x, "float32"))
     return tf.reshape(x, (-1,) + tuple(image_shape))
+
+
+def check_shape(shape, image_shape, what=None):
+    """Refuses a batch shape that does not hold ``image_shape`` images.
+
+    Args:
+        shape: The shape of a batch, batch axis first; unknown dims pass.
+        image_shape: The model's image shape, without the batch axis.
+        what: The argument it belongs to (``"fit's validation_data"``), named first.
+
+    Raises:
+        ValueError: naming the shape found, the shapes accepted and the fix.
+    """
+    shape = tf.TensorShape(shape)
+    if shape.rank is None or None in shape[1:]:
+        return
+    shape = tuple(shape.as_list())
+    accepted = {tuple(image_shape), (math.prod(image_shape),)}
+    if image_shape[-1] == 1:
+        accepted.add(tuple(image_shape[:-1]))
+    if shape[1:] not in accepted:
+        raise ValueError(
+            f"{what + ': e' if what else 'E'}xpected a batch of images shaped "
+            f"(N, {', '.join(map(str, image_shape))}), or one of {sorted(accepted, key=len)} "
+            f"after the batch axis; got shape {shape}. Add the batch axis for a single image "
+            "(x[None]) and check that the images are 28x28 grayscale."
+        )
+
+
+def check_dtype(dtype, what=None):
+    """Refuses image dtypes other than ``uint8`` and floats.
+
+    Raises:
+        TypeError: naming the dtype found and the conversion to make.
+    """
+    dtype = tf.as_dtype(dtype)
+    if dtype != tf.uint8 and not dtype.is_floating:
+        raise TypeError(
+            f"{what + ': i' if what else 'I'}mages must be uint8 in [0, 255] or float in "
+            f"[0, 1]; got dtype {dtype.name}. Convert with x.astype('uint8') for raw pixels "
+            "or x / 255.0 for floats."
+        )
+
+
+def check_images(data, image_shape, what):
+    """Checks the shape and dtype of ``fit``'s data before any step runs.
+
+    Without it a wrong ``validation_data`` is found only when validation
+    first runs, after a whole training epoch.
+
+    Args:
+        data: An array, a ``(images, ...)`` tuple or a ``tf.data.Dataset``
+            (checked from its ``element_spec``); other kinds (generators,
+            ``PyDataset``) pass, to be checked as their batches are traced.
+        image_shape: The model's image shape, without the batch axis.
+        what: The argument's name, for the message.
+
+    Raises:
+        ValueError: for a shape that does not hold ``image_shape`` images.
+        TypeError: for a dtype that is neither ``uint8`` nor floating.
+    """
+    if isinstance(data, tuple | list) and data:
+        data = data[0]
+    if isinstance(data, tf.data.Dataset):
+        spec = data.element_spec
+        data = spec[0] if isinstance(spec, tuple) and spec else spec
+        if not isinstance(data, tf.TensorSpec):
+            return
+    shape, dtype = getattr(data, "shape", None), getattr(data, "dtype", None)
+    if shape is None or dtype is None:
+        return
+    try:
+        dtype = tf.as_dtype(dtype)
+    except TypeError:  # e.g. object arrays: Keras' own conversion names them
+        return
+    check_shape(shape, image_shape, what)
+    check_dtype(dtype, what)
 
 
 def check_array(x):
@@ -229,3 +304,88 @@ def check_not_empty(x, what):
             f"{what} got no images: the input has shape {tuple(shape)}, with 0 examples. "
             "Check the slicing, filtering or --limit that produced it."
         )
+
+
+class RefuseEmpty(keras.callbacks.Callback):
+    """Raises when an epoch of ``fit``, or an ``evaluate``, ran no batch at all.
+
+    For datasets whose size is unknown until they are read (``filter``), which
+    :func:`check_not_empty` cannot check up front: Keras only warns ("Your
+    input ran out of data"), runs every epoch on nothing and returns an empty
+    history. Keras still calls ``on_epoch_end`` and ``on_test_end`` then, but
+    no ``on_*_batch_end``; the first epoch is enough to tell. It goes first
+    among the callbacks, so that none of them (a checkpoint) acts on the
+    empty epoch.
+
+    Args:
+        what: ``"fit"`` or ``"evaluate"``, named in the message.
+    """
+
+    def __init__(self, what):
+        super().__init__()
+        self.what = what
+        self.train_batches = self.test_batches = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.train_batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.train_batches += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.train_batches == 0:
+            raise ValueError(
+                f"{self.what} got no batches in epoch {epoch + 1}: the training data "
+                f"{_EMPTY_ADVICE}"
+            )
+
+    def on_test_begin(self, logs=None):
+        self.test_batches = 0
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.test_batches += 1
+
+    def on_test_end(self, logs=None):
+        if self.test_batches == 0:
+            data = "validation_data" if self.what == "fit" else "data"
+            raise ValueError(f"{self.what} got no batches: the {data} {_EMPTY_ADVICE}")
+
+
+_EMPTY_ADVICE = (
+    "is empty (a tf.data.Dataset whose filter, take, skip or "
+    "batch(drop_remainder=True) left nothing, or a generator already used up). Check the "
+    "filter's condition and the data's source and value range."
+)
+
+# The values of a failed range check: an assert's data as TensorFlow prints it,
+# "[intro] [lo] [hi] [fix]", or check_array's message from a generator's batch.
+_RANGE_FOUND = (
+    re.compile(re.escape(f"[{_RANGE_INTRO}]") + r" \[([^\]]*)\] \[([^\]]*)\]"),
+    re.compile(re.escape(_RANGE_INTRO) + r" \[([^,\]]*), ([^\]]*)\]"),
+)
+
+
+@contextlib.contextmanager
+def clear_input_errors():
+    """Raises zoo's own message for input that a check in TensorFlow's graph refused.
+
+    A failed assert comes out of ``fit`` as an ``InvalidArgumentError``,
+    "Graph execution error", with zoo's message inside node names and, under
+    XLA (where the checks run in the dataset's ``map``, :func:`checked_input`),
+    "Error in user-defined function passed to ParallelMapDatasetV2". This turns
+    it into the ``ValueError`` the same data gets as an array (:func:`check_array`).
+
+    Raises:
+        ValueError: for images with NaN/Inf or floats outside [0, 1].
+    """
+    try:
+        yield
+    except tf.errors.InvalidArgumentError as e:
+        text = e.message or ""
+        found = next((m for m in (p.search(text) for p in _RANGE_FOUND) if m), None)
+        if found:
+            lo, hi = (float(v) for v in found.groups())
+            raise ValueError(f"{_RANGE_INTRO} [{lo:g}, {hi:g}]{_RANGE_FIX}") from None
+        if _NAN_MESSAGE in text:
+            raise ValueError(_NAN_MESSAGE) from None
+        raise
