@@ -46,6 +46,8 @@ CANDIDATES["a002.aegan"] = {
     "minibatch_std": {"d_minibatch_std": True},
     "minibatch_std_noise_32": {"d_minibatch_std": True, "latent_dim": 32},
     "gradient_penalty_1_minibatch_std": {"gradient_penalty": 1.0, "d_minibatch_std": True},
+    # The generator's BatchNormalization (article 000's layout, not this article's)
+    "gradient_penalty_1_no_g_bn": {"gradient_penalty": 1.0, "g_batch_norm": False},
 }
 CANDIDATES["a000.gan"] = {
     "no_d_bn_apart": {"d_batch_norm": False, "joint_batch": False},  # the recipe before
@@ -65,7 +67,13 @@ CANDIDATES["a004.gan"] = {
     "dense_784_beta_1_0.9": {"beta_1": 0.9},
 }
 # The recipes measured as they are (coverage at the budget): ``--epochs`` sets another.
-CANDIDATES["a003.latent_gan"] = {"recipe": {}}
+CANDIDATES["a003.latent_gan"] = {
+    "recipe": {},
+    # The article's players: Adam(1e-3) (beta_1 0.9), no BN in G; then each change alone
+    "article_adam_no_g_bn": {"learning_rate": 1e-3, "beta_1": 0.9, "g_batch_norm": False},
+    "dcgan_adam_no_g_bn": {"g_batch_norm": False},
+    "article_adam_g_bn": {"learning_rate": 1e-3, "beta_1": 0.9},
+}
 CANDIDATES["a001.dcgan"] = {"recipe": {}}
 
 
