@@ -17,7 +17,10 @@ Prints a table; ``--json`` keeps it.
 * ``a004.gan``: the article's ``Dense(7*7*256)`` grid generator against a
   ``Dense(784)`` end, each with Adam's beta_1 = 0.5 (DCGAN's) and 0.9 (the
   article's, Keras' default).
-* ``a003.latent_gan``, ``a001.dcgan``: the recipe as it is.
+* ``a004.beta_vae``: the same grid layer in the decoder, scored also by its
+  test ELBO and IWAE bound.
+* ``a003.latent_gan``: the recipe, and the article's own players (Adam(1e-3),
+  no BN in G) with each change alone; ``a001.dcgan``: the recipe as it is.
 
 Usage (about 2-3 minutes a candidate on 2 idle cores)::
 
@@ -65,7 +68,11 @@ CANDIDATES["a004.gan"] = {
     "article_grid": ARTICLE_GRID,
     "article_grid_beta_1_0.9": {**ARTICLE_GRID, "beta_1": 0.9},  # Adam's default, the article's
     "dense_784_beta_1_0.9": {"beta_1": 0.9},
+    "dense_784_gp_1": {"gradient_penalty": 1.0},
+    "dense_784_gp_1_beta_1_0.9": {"gradient_penalty": 1.0, "beta_1": 0.9},
 }
+# A VAE: its decoder with the article's Dense(7*7*256) grid layer, or ending in Dense(784)
+CANDIDATES["a004.beta_vae"] = {"dense_784": {}, "article_grid": {"decoder_grid": (7, 7, 256)}}
 # The recipes measured as they are (coverage at the budget): ``--epochs`` sets another.
 CANDIDATES["a003.latent_gan"] = {
     "recipe": {},
@@ -73,6 +80,8 @@ CANDIDATES["a003.latent_gan"] = {
     "article_adam_no_g_bn": {"learning_rate": 1e-3, "beta_1": 0.9, "g_batch_norm": False},
     "dcgan_adam_no_g_bn": {"g_batch_norm": False},
     "article_adam_g_bn": {"learning_rate": 1e-3, "beta_1": 0.9},
+    "gradient_penalty_1": {"gradient_penalty": 1.0},
+    "gradient_penalty_10": {"gradient_penalty": 10.0},
 }
 CANDIDATES["a001.dcgan"] = {"recipe": {}}
 
@@ -123,6 +132,8 @@ def main(argv=None):
             "classes_above_2pct": gen["classes_above_2pct"],
             "class_shares": gen["class_shares"],
             "classifier_score": gen["classifier_score"],
+            # VAEs: the test ELBO (nats) and IWAE bound beside the sample scores
+            **{k: scores["likelihood"][k] for k in ("elbo", "iwae_nll") if "likelihood" in scores},
         }
         print(f"{name}: {json.dumps(rows[name])}", flush=True)
     floor = real.floor
@@ -132,8 +143,9 @@ def main(argv=None):
     print(f"{'real train digits':<24} {floor['fd']:>8.2f} {floor['min_class_share']:>10.3f} "
           f"{floor['classes_above_2pct']:>12d} {'':>8}")  # fmt: skip
     for name, r in rows.items():
+        elbo = f"   ELBO {r['elbo']:.2f}, IWAE NLL {r['iwae_nll']:.2f}" if "elbo" in r else ""
         print(f"{name:<24} {r['fd']:>8.2f} {r['min_class_share']:>10.3f} "
-              f"{r['classes_above_2pct']:>12d} {r['train_seconds']:>8.0f}")  # fmt: skip
+              f"{r['classes_above_2pct']:>12d} {r['train_seconds']:>8.0f}{elbo}")  # fmt: skip
     if args.json:
         with open(args.json, "w") as f:
             json.dump(

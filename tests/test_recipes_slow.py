@@ -187,11 +187,15 @@ def test_vae_negative_elbo_improves(name, mnist):
 
 
 # -- no mode collapse ---------------------------------------------------------------------
-# a002.aegan at its own budget (30 epochs of full MNIST, seed 0), trained and scored as
+# Every GAN recipe at its own budget (full MNIST, seed 0), trained and scored as
 # bench/gan_candidates.py does: the share of 10,000 samples in each digit class by zoo's
-# classifier. Measured with the recipe's gradient penalty: smallest class 5.9% (seed 1: 4.8%),
-# 10 classes above 2%; without it 96% of the samples are 1s (1 class above 2%).
-COVERAGE_MIN_SHARE = {"a002.aegan": 0.05}  # issue 13: every class at least 5%
+# classifier, each at least 5% (issue 13; a perfect model gives about 10%). The figures the
+# bench measured are in each recipe's choices; a002.aegan, for one: smallest class 5.9%
+# (seed 1: 4.8%) with its gradient penalty, 96% 1s without it. a001.dcgan is not here: its
+# budget is about 20 minutes an epoch on 2 CPU cores.
+COVERAGE_MIN_SHARE = {
+    name: 0.05 for name in ("a000.gan", "a002.aegan", "a003.latent_gan", "a004.gan")
+}
 
 
 @pytest.mark.parametrize("name", sorted(COVERAGE_MIN_SHARE))
