@@ -133,7 +133,8 @@ VAE_DEFECTS = COMMON + (
     Defect(
         "shapes",
         "Decoder: Dense(512) -> Dense(7*7*256) -> Reshape -> `Dense(3, activation='tanh')`.",
-        "100 -> Dense(512, ReLU) -> Dense(784, sigmoid) -> Reshape(28, 28, 1).",
+        "100 -> Dense(512, ReLU) -> Dense(7*7*256, ReLU) -> Reshape(7, 7, 256) -> per-cell "
+        "Dense(16, sigmoid) -> each cell a 4x4 patch of the 28x28x1 image.",
         "7x7x3 outputs cannot be compared with 28x28x1 images, and tanh in [-1, 1] does not "
         "match data scaled to [0, 1] by `/ 255.0`.",
     ),
