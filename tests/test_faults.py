@@ -197,6 +197,9 @@ def test_ctrl_c_prints_one_line_with_the_resume_command_and_exits_130(tmp_path):
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        # A suite started in the background (`make test &`, nohup) inherits SIGINT ignored,
+        # and Python then installs no KeyboardInterrupt handler: give the child a terminal's.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 300
     while not list(out.glob("checkpoints/step-*")) and time.monotonic() < deadline:
