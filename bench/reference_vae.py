@@ -21,15 +21,14 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 from zoo import data, reference  # noqa: E402
 from zoo.evaluation import likelihood  # noqa: E402
@@ -158,11 +157,9 @@ def main(argv=None):
     table, passes, total, per_pass = markdown(progress, args)
     print(table)
     if args.doc != "-":
-        meta = dict(
-            date=datetime.date.today().isoformat(),
-            machine=f"{platform.machine()} Linux, {os.cpu_count()} CPU cores, no GPU, "
-            f"TensorFlow {tf.__version__}, Keras {keras.__version__}",
-        )
+        from results import machine  # bench/results.py, beside this script
+
+        meta = dict(date=datetime.date.today().isoformat(), machine=machine())
         with open(args.doc, "w") as f:
             f.write(document(table, passes, total, per_pass, meta))
 

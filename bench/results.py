@@ -51,6 +51,14 @@ RUNS = os.path.join("runs", "results")
 IWAE_BUDGETS = {"a001.vae": (100, 250)}
 
 
+def machine():
+    """This machine in one line, as the docs record it beside their figures."""
+    return (
+        f"{platform.machine()} Linux, {os.cpu_count()} CPU cores, no GPU, "
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}"
+    )
+
+
 def entry_names(selected=None):
     """Every recipe, then the peers, then the reference VAE (``selected`` only, if given)."""
     names = [*recipes.names(), *peers.PEERS, REFERENCE]
@@ -279,8 +287,7 @@ def main(argv=None):
     if args.out != "-":
         meta = dict(
             date=datetime.date.today().isoformat(),
-            machine=f"{platform.machine()} Linux, {os.cpu_count()} CPU cores, no GPU, "
-            f"TensorFlow {tf.__version__}, Keras {keras.__version__}",
+            machine=machine(),
             load=load,
             n_samples=args.n_samples,
             kid_subsets=args.kid_subsets,
