@@ -85,6 +85,11 @@ class TutorialDCGAN(keras.Model):
         self.g_loss_tracker.update_state(g_loss)
         return {m.name: m.result() for m in self.metrics}
 
+    @property
+    def networks(self):
+        """What :func:`train` saves and loads."""
+        return [self.generator, self.discriminator]
+
     def as_zoo(self):
         """The trained networks as a :class:`zoo.GAN` (images in [-1, 1]), for the evaluator."""
         return zoo.GAN(self.generator, self.discriminator, network_range=(-1.0, 1.0))
@@ -157,6 +162,11 @@ class KerasIOVAE(keras.Model):
             tracker.update_state(value)
         return {m.name: m.result() for m in self.metrics}
 
+    @property
+    def networks(self):
+        """What :func:`train` saves and loads."""
+        return [self.encoder, self.decoder]
+
     def as_zoo(self):
         """The trained networks as a :class:`zoo.VAE` (Bernoulli, summed), for the evaluator."""
         return zoo.VAE(self.encoder, self.decoder, reconstruction="bce", reduction="sum")
@@ -182,14 +192,7 @@ def train(name, x_train, epochs, out_dir, seed=0, verbose=0):
     make, batch_size, _ = PEERS[name]
     keras.utils.set_random_seed(seed)
     model = make(seed=seed)
-    networks = (
-        [model.generator, model.discriminator]
-        if hasattr(model, "generator")
-        else [
-            model.encoder,
-            model.decoder,
-        ]
-    )
+    networks = model.networks
     paths = [os.path.join(out_dir, f"{net.name}.keras") for net in networks]
     if all(os.path.exists(p) for p in paths):
         for net, path in zip(networks, paths, strict=True):
