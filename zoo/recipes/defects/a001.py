@@ -133,6 +133,16 @@ VAE_DEFECTS = COMMON + (
         "NameError before any training.",
     ),
     Defect(
+        "api",
+        "`K.exp` in the sampling Lambda and `K.sum`, `K.square`, `K.exp` in the KL term.",
+        "The zoo VAE samples z with `tf.exp`, and `zoo.losses.gaussian_kl` computes the KL "
+        "with TensorFlow ops (`tf.exp`, `tf.square`, `tf.reduce_sum`).",
+        "These are Keras 2 backend functions. Once `K` is imported the Keras 3 way, `from keras "
+        "import backend as K`, each raises AttributeError (\"module 'keras.backend' has no "
+        "attribute 'exp'\"): Keras 3 moved tensor ops to `keras.ops`, and only the `tf.keras` "
+        "alias (`from tensorflow.keras import backend as K`) keeps a legacy copy.",
+    ),
+    Defect(
         "formulas",
         "`z = Lambda(lambda x: x[0] * K.exp(x[1] / 2))([z_mean, z_log_var])`.",
         "Reparameterisation z = mu + exp(log_var / 2) * eps, eps ~ N(0, I).",

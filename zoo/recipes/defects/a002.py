@@ -58,6 +58,35 @@ DEFECTS = (
     ),
     Defect(
         "facts",
+        '"这种结构使得生成器能够学习生成更逼真的样本" (the autoencoder plus linear layer '
+        "generator of section 2).",
+        "The docs present the bottleneck as a constraint the recipe measures, not an aid: "
+        "trained as the article describes it collapses, and a gradient penalty on D "
+        "makes it draw every digit (see the choices).",
+        "Nothing in the design favours realism: a linear layer on a 32-d code confines every "
+        "generated image (before the sigmoid) to a 32-dimensional affine subspace of the "
+        "784-pixel space, where article 000's generator, as wide but with no bottleneck, "
+        "spans up to 256 dimensions; trained as the article describes, the recipe's "
+        "generator drew the digit 1 for 96% of 10,000 samples.",
+        "Measured in this zoo: a002.aegan's summary and choices (`python "
+        "bench/gan_candidates.py a002.aegan`).",
+    ),
+    Defect(
+        "facts",
+        '"GANs 在图像生成、图像补充、图像分类等任务中表现出色，并被广泛应用于计算机视觉和自然语言'
+        '处理等领域".',
+        "The docs present the GAN as an image model, which is how the recipe uses it (MNIST "
+        "digits).",
+        "GANs are not widely used in natural language processing: text is a sequence of "
+        "discrete tokens, so D's gradient cannot flow back through G's sampling and text GANs "
+        "need policy-gradient estimators; compared on quality and diversity together, "
+        "maximum-likelihood language models outperform the language GANs proposed.",
+        "Yu, Zhang, Wang & Yu, SeqGAN: Sequence Generative Adversarial Nets with Policy "
+        "Gradient, AAAI 2017, arXiv:1609.05473; Caccia et al., Language GANs Falling Short, "
+        "ICLR 2020, arXiv:1811.02549.",
+    ),
+    Defect(
+        "facts",
         'FAQ: "GANs的目标是生成逼真的样本，而VAEs的目标是学习数据的分布".',
         "The docs say both learn the data distribution: the VAE explicitly (a likelihood "
         "bound), the GAN implicitly (a sampler).",

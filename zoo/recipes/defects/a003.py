@@ -24,6 +24,18 @@ COMMON = (
         "them to minimise.",
     ),
     Defect(
+        "formulas",
+        '"自编码器的损失函数通常是均方误差（MSE），即" loss = ||x - x_hat||^2 (sections 2.1 and '
+        "3.1), while the code uses `nn.MSELoss()`.",
+        "The recipes follow the code: `reduction='mean'`, the per-pixel mean of `nn.MSELoss`, "
+        "and lambda is stated relative to it (a003.cae's choices).",
+        "||x - x_hat||^2 is the sum of the 784 squared errors, 784 times the mean that MSE "
+        "(and `nn.MSELoss`, whose default reduction is 'mean') computes. The factor leaves a "
+        "plain autoencoder's minimiser unchanged but fixes what a contractive weight means: "
+        "a lambda next to the mean weighs as much as 784 * lambda next to the sum.",
+        "PyTorch documentation, torch.nn.MSELoss (reduction='mean' by default).",
+    ),
+    Defect(
         "facts",
         'Reference [4]: "Radford, A., Metz, L., & Chintala, S. (2020). DALL-E: Creating '
         'Images from Text. OpenAI Blog".',
@@ -169,6 +181,19 @@ LATENT_GAN_DEFECTS = COMMON + (
         '("使用生成对抗网络对低维特征表示进行生成"), is never used.',
     ),
     Defect(
+        "shapes",
+        "Discriminator `self.layer1 = nn.Linear(784, 512)` applied to its input with no "
+        "flatten, while MNIST images and the CAE decoder's output "
+        "(`x.view(x.size(0), 28, 28)`) are (B, 28, 28).",
+        "The recipe's D judges 32-d codes; zoo's MLPs (`zoo.networks.mlp`) flatten a 28x28x1 "
+        "input themselves before the first Dense.",
+        "Once D is fed real images, as a GAN needs, or the decoded samples that section 4.4 "
+        "names, `nn.Linear` acts on the last axis (28, not 784) and PyTorch raises a "
+        "RuntimeError (mat1 and mat2 shapes cannot be multiplied); only the generator's own "
+        "flat 784-vectors fit. The encoder flattens with `torch.flatten(x, 1)`; the "
+        "discriminator does not.",
+    ),
+    Defect(
         "training loop",
         'Fusion procedure (section 3.3): "1. 初始化收缩自编码器和生成对抗网络的参数。 2. '
         "训练收缩自编码器，通过优化均方误差（MSE）损失函数，"
@@ -187,6 +212,17 @@ LATENT_GAN_DEFECTS = COMMON + (
         "generative model: sampling needs noise in, codes out.",
         "Achlioptas et al., Learning Representations and Generative Models for 3D Point "
         "Clouds, ICML 2018 (latent GANs).",
+    ),
+    Defect(
+        "formulas",
+        'GAN "基本结构" (sections 2.2 and 3.2): z = generator(z_latent), x_hat = '
+        'discriminator(z), where z "是生成器生成的数据" and x_hat "是判别器对生成数据的预测".',
+        "The docs keep x_hat for reconstructions decoder(encoder(x)) and write D(G(z)) for "
+        "the discriminator's score of a generated sample (a logit in the recipe).",
+        "Section 2.1 has just defined x_hat as the reconstruction of the input and z as its "
+        "code; here x_hat is D's output, one probability per sample, and z a generated "
+        "sample. With the fusion formula's z = encoder(x), z names three things and x_hat "
+        "both a datum and a probability.",
     ),
     Defect(
         "losses",

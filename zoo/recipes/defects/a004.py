@@ -31,6 +31,21 @@ COMMON = (
         "`train_on_batch` needs a compiled model, `model.optimizer` is `None` before "
         "`compile`, and Keras optimizers have no `update_state` (a metrics method).",
     ),
+    Defect(
+        "facts",
+        'GAN disadvantages: "训练过程容易出现模型不稳定的情况，如震荡和模糊"; VAE advantages: '
+        '"能够生成高质量的数据".',
+        "The docs name oscillation and mode collapse as the GAN's training failures, and "
+        "blur as the VAE's known weakness.",
+        "Blur is no symptom of GAN instability: an unstable GAN oscillates or collapses onto "
+        "a few modes (a004.gan with the article's beta_1 = 0.9 and no penalty drew half its "
+        "samples as 8s; see its choices). Blurry samples are what VAEs trained with "
+        "element-wise likelihoods are known for, the weakness that VAE/GAN hybrids were "
+        "built to fix, so the article swaps the two models' faults.",
+        "Goodfellow, NIPS 2016 Tutorial: Generative Adversarial Networks, arXiv:1701.00160, "
+        "section 5.1.1 (mode collapse); Larsen, Sønderby, Larochelle & Winther, Autoencoding "
+        "beyond pixels using a learned similarity metric, ICML 2016, arXiv:1512.09300.",
+    ),
 )
 
 GAN_DEFECTS = COMMON + (
@@ -96,6 +111,18 @@ GAN_DEFECTS = COMMON + (
         "A GAN maps noise to data only; encoding data needs extensions such as BiGAN/ALI.",
         "Donahue, Krähenbühl & Darrell, Adversarial Feature Learning, ICLR 2017; Dumoulin "
         "et al., Adversarially Learned Inference, ICLR 2017.",
+    ),
+    Defect(
+        "facts",
+        'GAN advantages: "能够生成复杂的数据结构，如图像和文本".',
+        "The docs count images, not text, among the GAN's strengths; the recipe generates "
+        "MNIST digits.",
+        "Text is where GANs are weakest: its tokens are discrete, so D's gradient cannot flow "
+        "back through G's sampling and text GANs need policy-gradient estimators, and "
+        "compared on quality and diversity together, maximum-likelihood language models "
+        "outperform them.",
+        "Yu, Zhang, Wang & Yu, SeqGAN, AAAI 2017, arXiv:1609.05473; Caccia et al., Language "
+        "GANs Falling Short, ICLR 2020, arXiv:1811.02549.",
     ),
 )
 
