@@ -19,10 +19,10 @@ import numpy as np
 from IPython.display import Markdown, display
 from matplotlib.ticker import MaxNLocator
 
-from zoo import plotting
+from zoo import classifier, evaluation, plotting
 from zoo.callbacks import is_generative
 from zoo.data import as_unit as _as_unit
-from zoo.evaluation import ClassCoverage
+from zoo.evaluation import ClassCoverage, features
 from zoo.recipes import docs
 
 #: Where the notebooks write their files (grids, GIFs, exports): git-ignored.
@@ -284,3 +284,39 @@ class DigitCoverage(keras.callbacks.Callback):
             self._best_entropy, self.best_epoch = entropy, epoch + 1
             self.best_weights = self.model.get_weights()
 
+
+
+# -- scores -----------------------------------------------------------------------
+def sample_scores(models, x_train, x_test, n=10_000, quick=False):
+    """FD, classifier score and class coverage of each model's samples, as one table.
+
+    The generative part of :func:`zoo.evaluation.evaluate_model` (what ``python -m
+    zoo eval`` reports), in zoo's classifier features, beside the floor: ``n`` real
+    training digits scored the same way. In quick mode the classifier is an untrained
+    one, so that the notebook runs in seconds; its figures mean nothing.
+
+    Args:
+        models: ``{label: model}``, each with ``sample(n, seed)``.
+        x_train: Training digits (the floor's).
+        x_test: Test digits (the reference).
+        n: Samples per model.
+        quick: Use an untrained classifier.
+
+    Returns:
+        ``{label: generative metrics}``, the floor under ``"real training digits"``.
+    """
+    extractor = (classifier.FeatureExtractor(classifier.build_classifier()) if quick
+                 else classifier.default_extractor())
+    real = evaluation.real_set(x_train, x_test, n=n, extractor=extractor)
+    rows = {"real training digits": real.floor}
+    for label, model in models.items():
+        rows[label] = features.generative_metrics(model, real.test, n, extractor)
+    lines = ["| samples of | FD | classifier score | smallest class | classes over 2% |",
+             "| --- | --- | --- | --- | --- |"]
+    for label, r in rows.items():
+        lines.append(f"| {label} | {r['fd']:.2f} | {r['classifier_score']:.2f} "
+                     f"| {r['min_class_share']:.1%} | {r['classes_above_2pct']} |")
+    note = " (quick mode: an untrained classifier, the figures mean nothing)" if quick else ""
+    display(Markdown("\n".join(lines) + f"\n\n{n:,} samples each, scored by zoo's "
+                     f"MNIST classifier{note}; the floor is {n:,} real training digits."))
+    return rows

@@ -13,6 +13,8 @@ Usage::
                                              # committed .ipynb files are left alone
     python notebooks/run.py --check          # no execution: every .ipynb exists, has the
                                              # cells of its .py, full-mode outputs, no errors
+    python notebooks/run.py --prose 002      # no execution: copies edited markdown cells of
+                                             # the .py into the .ipynb (code cells unchanged)
 
 Environment: ``ZOO_MNIST_PATH`` (a Keras-layout ``mnist.npz``; the Makefile
 sets it) is passed on to the kernels; ``ZOO_NOTEBOOK_QUICK`` is set to ``1``
@@ -101,6 +103,28 @@ def check(path):
     return problems
 
 
+def copy_prose(path):
+    """Copies the markdown cells of ``path`` into its .ipynb, keeping the outputs.
+
+    For prose edited after a run: the code cells of the .py and the .ipynb must be the
+    same, in the same places, so that every stored output still belongs to its code.
+
+    Raises:
+        ValueError: if a code cell or the cell layout differs (rerun the notebook then).
+    """
+    ipynb = path.with_suffix(".ipynb")
+    source = jupytext.read(path).cells
+    executed = nbformat.read(ipynb, as_version=4)
+    layout = [(c.cell_type, c.source if c.cell_type == "code" else None) for c in source]
+    if layout != [(c.cell_type, c.source if c.cell_type == "code" else None)
+                  for c in jupytext.read(ipynb).cells]:  # fmt: skip
+        raise ValueError(f"{path.name}: its code cells differ from {ipynb.name}'s; rerun it")
+    for cell, new in zip(executed.cells, source, strict=True):
+        if cell.cell_type == "markdown":
+            cell.source = new.source
+    jupytext.write(executed, ipynb, fmt="ipynb")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 000 003")
@@ -112,11 +136,19 @@ def main(argv=None):
     parser.add_argument(
         "--check", action="store_true", help="only check that every .ipynb is in sync with its .py"
     )
+    parser.add_argument(
+        "--prose", action="store_true", help="copy edited markdown cells into the .ipynb files"
+    )
     parser.add_argument("--timeout", type=int, default=None, help="seconds per cell")
     args = parser.parse_args(argv)
     paths = notebooks(args.names)
     if not paths:
         parser.error(f"no notebook matches {args.names}")
+    if args.prose:
+        for path in paths:
+            copy_prose(path)
+        print(f"{len(paths)} notebook(s): prose copied into the .ipynb")
+        return 0
     if args.check:
         problems = [p for path in paths for p in check(path)]
         print("\n".join(problems) or f"{len(paths)} notebook(s) in sync with their sources")

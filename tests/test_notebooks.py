@@ -58,3 +58,33 @@ def test_ipynb_is_in_sync_with_its_source(path):
     After editing a .py, rerun it (``python notebooks/run.py NNN``, or ``make notebooks``).
     """
     assert run.check(path) == []
+
+
+def test_prose_edited_after_a_run_is_copied_into_the_ipynb_without_its_outputs_changing(tmp_path):
+    import jupytext
+    import nbformat
+
+    py, ipynb = tmp_path / "000_x.py", tmp_path / "000_x.ipynb"
+    text = SOURCES[0].read_text()
+    py.write_text(text)
+    nb = jupytext.read(py)  # a stand-in for an executed run: every code cell has an output
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            cell.execution_count = i + 1
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"out {i}\n")]
+    nb.metadata[run.META] = {"quick": False}
+    jupytext.write(nb, ipynb, fmt="ipynb")
+    assert run.check(py) == []
+
+    heading = next(line for line in text.splitlines() if line.startswith("# # "))
+    py.write_text(text.replace(heading, heading + " (edited)", 1))
+    assert run.check(py) != []
+    run.copy_prose(py)
+    after = nbformat.read(ipynb, as_version=4)
+    assert any("(edited)" in c.source for c in after.cells if c.cell_type == "markdown")
+    assert [c.get("outputs") for c in after.cells] == [c.get("outputs") for c in nb.cells]
+    assert run.check(py) == []
+
+    py.write_text(text.replace("import os", "import os  # edited", 1))
+    with pytest.raises(ValueError, match="code cells differ.*rerun it"):
+        run.copy_prose(py)
