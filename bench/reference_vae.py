@@ -71,9 +71,11 @@ def run_stage(i, model, x_train, out, seed):
 def markdown(progress, args):
     done = progress["stages"]
     passes = sum(stage_epochs(s["stage"]) for s in done)
-    seconds = sum(s["seconds"] for s in done)
     total = sum(stage_epochs(i) for i in range(STAGES))
-    per_pass = seconds / passes if passes else float("nan")
+    # The projection takes the latest stage's rate: the first stage's seconds include
+    # compiling the step, and the later ones run longer at a steadier pace.
+    last = done[-1] if done else None
+    per_pass = last["seconds"] / stage_epochs(last["stage"]) if last else float("nan")
     lines = [
         "| stage | learning rate | epochs | passes so far | train s | "
         f"test NLL (k = {args.k}) ↓ | test images |",
@@ -101,8 +103,8 @@ Published: **{PUBLISHED_NATS} nats** test NLL (k = 5000); the target here: ≤ {
 
 {table}
 
-{passes:,} of the schedule's {total:,} passes are done, at {per_pass:.1f} s a pass on this
-CPU: the rest would take about **{left_hours:.0f} hours** more. Each stage is scored on
+{passes:,} of the schedule's {total:,} passes are done; at the last stage's {per_pass:.1f} s a
+pass on this CPU the rest would take about **{left_hours:.0f} hours** more. Each stage is scored on
 the first test digits given in its row, binarised once with a fixed seed; the full
 10,000 come with `--test-images 10000` (about 10x the scoring time). Run the script
 again to go on from the last finished epoch.

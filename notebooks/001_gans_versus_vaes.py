@@ -169,7 +169,7 @@ show_panels({
 # classifier score (1 to 10: confident and varied digits score high) and class coverage (the
 # smallest share of the samples in one digit class; a perfect model has about 10%).
 # In this run the DCGAN's samples score better than the VAE's on FD and on the classifier
-# score, and both cover every digit: by this measure the article's verdict, GAN samples more
+# score, and both draw every digit (the VAE's rarest less often, under 5%): by this measure the article's verdict, GAN samples more
 # realistic ("更加真实和高质量"), holds at these budgets. It is not sharpness alone: the VAE's
 # samples also lose to its own reconstructions (the third panel), since with the article's KL
 # weight of 0.001 its codes are only loosely tied to the N(0, I) prior it samples from.
