@@ -285,7 +285,6 @@ class DigitCoverage(keras.callbacks.Callback):
             self.best_weights = self.model.get_weights()
 
 
-
 # -- scores -----------------------------------------------------------------------
 def sample_scores(models, x_train, x_test, n=10_000, quick=False):
     """FD, classifier score and class coverage of each model's samples, as one table.

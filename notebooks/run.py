@@ -114,10 +114,12 @@ def copy_prose(path):
     """
     ipynb = path.with_suffix(".ipynb")
     source = jupytext.read(path).cells
-    executed = nbformat.read(ipynb, as_version=4)
-    layout = [(c.cell_type, c.source if c.cell_type == "code" else None) for c in source]
-    if layout != [(c.cell_type, c.source if c.cell_type == "code" else None)
-                  for c in jupytext.read(ipynb).cells]:  # fmt: skip
+    executed = jupytext.read(ipynb)
+
+    def code_layout(cells):  # markdown cells are free to differ, code cells are not
+        return [(c.cell_type, c.source if c.cell_type == "code" else None) for c in cells]
+
+    if code_layout(source) != code_layout(executed.cells):
         raise ValueError(f"{path.name}: its code cells differ from {ipynb.name}'s; rerun it")
     for cell, new in zip(executed.cells, source, strict=True):
         if cell.cell_type == "markdown":
