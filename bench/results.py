@@ -183,8 +183,10 @@ def comparison(rows, floor):
         if not (p and z and "fd" in p and "fd" in z):
             continue
         winner = f"`{mine}` wins" if z["fd"] < p["fd"] else f"**the peer wins**, `{mine}` loses"
+        budget = (f"{z['epochs']} epochs each" if z["epochs"] == p["epochs"]
+                  else f"{z['epochs']} epochs against {p['epochs']}")  # fmt: skip
         lines.append(
-            f"* `{mine}` beside `{peer}`, {z['epochs']} epochs each: FD {z['fd']:.2f} against "
+            f"* `{mine}` beside `{peer}`, {budget}: FD {z['fd']:.2f} against "
             f"{p['fd']:.2f}, classifier score {z['classifier_score']:.2f} against "
             f"{p['classifier_score']:.2f}, smallest class {100 * z['min_class_share']:.1f}% "
             f"against {100 * p['min_class_share']:.1f}%: {winner} on samples; train seconds "
@@ -275,7 +277,9 @@ train seconds are an upper bound, not a benchmark).
 Regenerate with `make results` (or `{meta["command"]}`); each entry's run and scored
 row stay in `{RUNS}/<name>/`, so a stopped run resumes, and a run directory that already
 holds the finished run of a recipe (the same `training.train` call: budget, seed, data) is
-scored without training it again; `--retrain NAME` trains an entry afresh.
+scored without training it again (`a001.dcgan`'s is the 15-epoch snapshot of
+`bench/budget_sweep.py`'s run, the same call); a row whose budget has changed since it was
+scored trains again, and `--retrain NAME` trains an entry afresh.
 """
 
 
@@ -287,12 +291,14 @@ def scored_row(name, args, x_train, real, extractor):
                     iwae_n=args.iwae_n, quick=args.quick)  # fmt: skip
     if name in (args.retrain or ()):
         shutil.rmtree(run_dir, ignore_errors=True)
+    epochs = epochs_of(name, args.quick)
     if os.path.exists(row_path):
         with open(row_path) as f:
             row = json.load(f)
-        if row.get("settings") == settings:
+        if row.get("settings") == settings and row.get("epochs") == epochs:
             return row
-    epochs = epochs_of(name, args.quick)
+        if row.get("epochs") != epochs:  # The budget changed: the run is of the old one.
+            shutil.rmtree(run_dir)
     limit = 2000 if args.quick else None
     model, seconds, resumed = train(name, x_train, run_dir, epochs, limit=limit)
     n_train = len(x_train[:limit])

@@ -42,3 +42,24 @@ def test_digits():
 def _seeded():
     keras.utils.set_random_seed(0)
     np.random.seed(0)
+
+
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory):
+    """Every family and recipe exported and run in plain TensorFlow, once a session.
+
+    See :mod:`export_harness`; ``test_export.py`` and ``test_export_inputs.py`` share it.
+    """
+    import export_harness
+
+    return export_harness.export_everything(tmp_path_factory.mktemp("export"))
+
+
+@pytest.fixture(scope="session")
+def loaded_gan(exported):
+    """The GAN's export, loaded with plain ``tf.saved_model.load`` in this process."""
+    import export_harness
+    import tensorflow as tf
+
+    export_harness.case_model(exported, "gan")
+    return tf.saved_model.load(exported.dirs["gan"])

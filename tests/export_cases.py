@@ -1,4 +1,4 @@
-"""The cases of ``tests/test_export.py``: models, what each must export, the docs' blocks.
+"""The export tests' cases (``tests/test_export*.py``): models, their exports, the docs' blocks.
 
 Written independently of :mod:`zoo.export`: the expectations here are what
 the families and ``docs/serving.md`` promise, not what the code does.

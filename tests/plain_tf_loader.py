@@ -1,6 +1,6 @@
 """Loads every export with plain TensorFlow, ``zoo`` blocked, and calls everything in it.
 
-``tests/test_export.py`` runs it once, as ``python plain_tf_loader.py manifest.json``
+``tests/export_harness.py`` runs it once, as ``python plain_tf_loader.py manifest.json``
 in a fresh process without ``PYTHONPATH``: one TensorFlow import for every
 export, signature, ``.tflite`` file and warm-up record. It writes the outputs to
 an ``.npz`` and what it saw (signatures, variables, ``zoo.json``, empty-batch

@@ -9,6 +9,7 @@ untrained :func:`zoo.classifier.build_classifier`, or an injected labeller.
 import importlib.util
 import json
 import math
+import os
 import shutil
 import warnings
 from argparse import Namespace
@@ -280,11 +281,16 @@ def test_zoo_metrics_names_are_the_evaluation_objects():
         assert getattr(metrics, name) is getattr(evaluation, name)
 
 
-def test_bench_results_scores_through_evaluate_model(runs, mnist_npz, untrained_classifier):
+def _bench_results():
     path = Path(__file__).resolve().parents[1] / "bench" / "results.py"
     spec = importlib.util.spec_from_file_location("bench_results", path)
     results = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(results)
+    return results
+
+
+def test_bench_results_scores_through_evaluate_model(runs, mnist_npz, untrained_classifier):
+    results = _bench_results()
     x_train, _ = data.load_mnist_arrays("train", source="npz", path=mnist_npz)
     x_test, _ = data.load_mnist_arrays("test", source="npz", path=mnist_npz)
     args = Namespace(n_samples=100, kid_subsets=5, iwae_k=5, iwae_n=32, quick=True)
@@ -298,3 +304,30 @@ def test_bench_results_scores_through_evaluate_model(runs, mnist_npz, untrained_
     row.update(name="a004.beta_vae", family="vae", epochs=1, n_train=256, seconds=1.0)
     table = results.markdown([row], real.floor, args)
     assert "a004.beta_vae" in table and real.floor_full_fd is not None
+
+
+def test_bench_results_retrains_a_cached_row_whose_budget_changed(tmp_path, monkeypatch):
+    results = _bench_results()
+    args = Namespace(runs=str(tmp_path), retrain=None, n_samples=100, kid_subsets=5, iwae_k=5,
+                     iwae_n=32, quick=False)  # fmt: skip
+    settings = dict(n_samples=100, kid_subsets=5, iwae_k=5, iwae_n=32, quick=False)
+    run_dir = tmp_path / "a001.dcgan"
+    run_dir.mkdir()
+    (run_dir / "model.keras").write_text("a 5-epoch model")
+    (run_dir / "row.json").write_text(json.dumps(dict(epochs=5, settings=settings, fd=9.8)))
+    trained = []
+
+    def train(name, x_train, run_dir, epochs, limit=None):
+        trained.append((name, epochs, os.listdir(run_dir) if os.path.isdir(run_dir) else None))
+        os.makedirs(run_dir, exist_ok=True)
+        return "model", 1.0, False
+
+    monkeypatch.setattr(results, "train", train)
+    monkeypatch.setattr(results, "evaluate", lambda *a, **k: {"fd": 5.0})
+    monkeypatch.setattr(results, "epochs_of", lambda name, quick: 15)
+    x_train = np.zeros((8, 28, 28), "uint8")
+    row = results.scored_row("a001.dcgan", args, x_train, None, None)
+    # The old run was removed before training at the new budget, and the new row says so.
+    assert trained == [("a001.dcgan", 15, None)] and row["epochs"] == 15 and row["fd"] == 5.0
+    assert results.scored_row("a001.dcgan", args, x_train, None, None) == row  # now cached
+    assert len(trained) == 1

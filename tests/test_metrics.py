@@ -4,8 +4,6 @@ None of these trains the 99.2% classifier: feature extractors are the identity
 or an untrained :func:`zoo.classifier.build_classifier`, passed in explicitly.
 """
 
-import json
-
 import keras
 import numpy as np
 import pytest
@@ -304,7 +302,7 @@ def test_reference_vae_matches_the_iwae_paper_architecture(digits):
 
 
 # -- the classifier cache (training replaced by an untrained network) ----------------------
-def test_classifier_cache_trains_once_and_retrains_on_new_data(tmp_path, monkeypatch, digits):
+def test_classifier_cache_trains_once_per_data_set(tmp_path, monkeypatch, digits):
     npz = tmp_path / "mnist.npz"
     np.savez(
         npz,
@@ -326,20 +324,21 @@ def test_classifier_cache_trains_once_and_retrains_on_new_data(tmp_path, monkeyp
         }
 
     monkeypatch.setattr(classifier, "train_classifier", fake_train)
-    model_path, meta_path = classifier.cache_paths()
-    assert model_path.name == f"mnist_classifier_v{classifier.VERSION}.keras"
+    first = classifier.fingerprint(digits[:64], np.zeros(64, "uint8"))
+    model_path, meta_path = classifier.cache_paths(data_fingerprint=first)
+    assert model_path.name == f"mnist_classifier_v{classifier.VERSION}_{first}.keras"
     classifier.load_or_train()
     _, meta = classifier.load_or_train()
     assert len(calls) == 1 and meta["test_accuracy"] == 0.5 and model_path.exists()
-    np.savez(
-        npz,
-        x_train=digits[:64] // 2,
-        y_train=np.zeros(64, "uint8"),
-        x_test=digits[64:96],
-        y_test=np.zeros(32, "uint8"),
-    )
-    classifier.load_or_train()
-    assert len(calls) == 2
-    assert json.loads(meta_path.read_text())["data_fingerprint"] == classifier.fingerprint(
-        digits[:64] // 2, np.zeros(64, "uint8")
-    )
+
+    def write(x):
+        y = np.zeros(64, "uint8")
+        np.savez(npz, x_train=x, y_train=y, x_test=digits[64:96], y_test=y[:32])
+
+    write(digits[:64] // 2)  # other digits (the offline sample, say): a classifier of their own
+    _, meta = classifier.load_or_train()
+    second = classifier.fingerprint(digits[:64] // 2, np.zeros(64, "uint8"))
+    assert len(calls) == 2 and meta["data_fingerprint"] == second
+    write(digits[:64])  # back to the first: its classifier was kept, not overwritten
+    _, meta = classifier.load_or_train()
+    assert len(calls) == 2 and meta["data_fingerprint"] == first and meta_path.exists()

@@ -67,10 +67,17 @@ def cache_dir():
     return Path(os.environ.get("ZOO_CACHE_DIR", Path.home() / ".cache" / "zoo"))
 
 
-def cache_paths(directory=None):
-    """``(model_path, metadata_path)`` of the cached classifier of :data:`VERSION`."""
+def cache_paths(directory=None, data_fingerprint=None):
+    """``(model_path, metadata_path)`` of the cached classifier of :data:`VERSION`.
+
+    Args:
+        directory: Cache directory; defaults to :func:`cache_dir`.
+        data_fingerprint: :func:`fingerprint` of the training digits. One file
+            per data set, so that a classifier of the 5,000-digit offline
+            sample never replaces the one of full MNIST, nor the reverse.
+    """
     d = Path(directory) if directory is not None else cache_dir()
-    stem = f"mnist_classifier_v{VERSION}"
+    stem = f"mnist_classifier_v{VERSION}" + (f"_{data_fingerprint}" if data_fingerprint else "")
     return d / f"{stem}.keras", d / f"{stem}.json"
 
 
@@ -160,10 +167,11 @@ def train_classifier(path=None, epochs=_EPOCHS, seed=_SEED, verbose=2, source="a
 def load_or_train(directory=None, path=None, verbose=2, source="auto"):
     """The cached classifier of :data:`VERSION`, trained and cached first if needed.
 
-    It retrains when the model or its metadata is missing, or when the
-    metadata's data fingerprint differs from the MNIST file now in use. Files
-    are written under temporary names and renamed, so that two processes
-    training at once never leave a half-written cache.
+    The cache holds one classifier per training set, found by the data's
+    :func:`fingerprint`: it trains when the MNIST now in use has none yet
+    (full MNIST and the offline sample each get their own). Files are written
+    under temporary names and renamed, so that two processes training at once
+    never leave a half-written cache.
 
     Args:
         directory: Cache directory; defaults to :func:`cache_dir`.
@@ -174,12 +182,10 @@ def load_or_train(directory=None, path=None, verbose=2, source="auto"):
     Returns:
         ``(model, metadata)`` as :func:`train_classifier` returns them.
     """
-    model_path, meta_path = cache_paths(directory)
+    x_train, y_train = data.load_mnist_arrays("train", source=source, path=path)
+    model_path, meta_path = cache_paths(directory, fingerprint(x_train, y_train))
     if model_path.exists() and meta_path.exists():
-        metadata = json.loads(meta_path.read_text())
-        x_train, y_train = data.load_mnist_arrays("train", source=source, path=path)
-        if metadata.get("data_fingerprint") == fingerprint(x_train, y_train):
-            return keras.models.load_model(model_path), metadata
+        return keras.models.load_model(model_path), json.loads(meta_path.read_text())
     print(
         f"zoo: training the MNIST feature classifier once ({_EPOCHS} epochs, a few minutes on "
         f"a CPU); it is cached in {model_path.parent}."
