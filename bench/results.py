@@ -25,6 +25,7 @@ Usage:
 
 import argparse
 import datetime
+import glob
 import json
 import os
 import platform
@@ -160,6 +161,12 @@ def markdown(rows, floor, args):
         f"| {floor['classifier_score']:.2f} | {coverage(floor)} | – | – | – | – |",
     ]
     for r in rows:
+        if r.get("pending"):
+            lines.append(
+                f"| {r['name']} | {r['family']} | {r['epochs']} ep × {r['n_train']:,} "
+                "| not finished: `make results` resumes it |" + " – |" * 8
+            )
+            continue
         kid = f"{1e3 * r['kid']:.2f} ± {1e3 * r['kid_std']:.2f}" if "kid" in r else "–"
         iwae = f"{r['iwae_nll']:.2f} (k={r['k']}, n={r['n_iwae']})" if "iwae_nll" in r else "–"
         note = f" ({r['likelihood']})" if "likelihood" in r else ""
@@ -180,6 +187,11 @@ def comparison(rows, floor):
     lines = []
     for peer, (_, _, mine) in peers.PEERS.items():
         p, z = by.get(peer), by.get(mine)
+        if p and p.get("pending"):
+            lines.append(
+                f"* `{mine}` beside `{peer}`: the peer's {p['epochs']}-epoch run is not finished "
+                "yet (`make results` resumes it), so there is no comparison at this budget."
+            )
         if not (p and z and "fd" in p and "fd" in z):
             continue
         winner = f"`{mine}` wins" if z["fd"] < p["fd"] else f"**the peer wins**, `{mine}` loses"
@@ -300,8 +312,12 @@ def scored_row(name, args, x_train, real, extractor):
         if row.get("epochs") != epochs:  # The budget changed: the run is of the old one.
             shutil.rmtree(run_dir)
     limit = 2000 if args.quick else None
-    model, seconds, resumed = train(name, x_train, run_dir, epochs, limit=limit)
     n_train = len(x_train[:limit])
+    if args.no_train and not glob.glob(os.path.join(run_dir, "*.keras")):
+        # Not finished (its networks are saved at the end): listed, not trained.
+        return dict(name=name, family=family_of(name), epochs=epochs, n_train=n_train,
+                    pending=True)  # fmt: skip
+    model, seconds, resumed = train(name, x_train, run_dir, epochs, limit=limit)
     row = dict(name=name, family=family_of(name), epochs=epochs, n_train=n_train,
                seconds=seconds, resumed=resumed, settings=settings)  # fmt: skip
     row.update(evaluate(name, model, real, args, extractor))
@@ -315,6 +331,8 @@ def main(argv=None):
     p.add_argument("--out", default="docs/results.md", help="markdown file, or - for none")
     p.add_argument("--only", nargs="*", help="only these entries (recipes, peers, reference)")
     p.add_argument("--retrain", nargs="*", help="entries to train afresh")
+    p.add_argument("--no-train", action="store_true",
+                   help="score finished runs only; list unfinished entries as pending")  # fmt: skip
     p.add_argument("--runs", default=RUNS, help="where the entries train and keep their rows")
     p.add_argument("--n-samples", type=int, default=10_000)
     p.add_argument("--kid-subsets", type=int, default=100)

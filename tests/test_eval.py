@@ -308,8 +308,8 @@ def test_bench_results_scores_through_evaluate_model(runs, mnist_npz, untrained_
 
 def test_bench_results_retrains_a_cached_row_whose_budget_changed(tmp_path, monkeypatch):
     results = _bench_results()
-    args = Namespace(runs=str(tmp_path), retrain=None, n_samples=100, kid_subsets=5, iwae_k=5,
-                     iwae_n=32, quick=False)  # fmt: skip
+    args = Namespace(runs=str(tmp_path), retrain=None, no_train=False, n_samples=100,
+                     kid_subsets=5, iwae_k=5, iwae_n=32, quick=False)  # fmt: skip
     settings = dict(n_samples=100, kid_subsets=5, iwae_k=5, iwae_n=32, quick=False)
     run_dir = tmp_path / "a001.dcgan"
     run_dir.mkdir()
@@ -331,3 +331,21 @@ def test_bench_results_retrains_a_cached_row_whose_budget_changed(tmp_path, monk
     assert trained == [("a001.dcgan", 15, None)] and row["epochs"] == 15 and row["fd"] == 5.0
     assert results.scored_row("a001.dcgan", args, x_train, None, None) == row  # now cached
     assert len(trained) == 1
+
+
+def test_bench_results_lists_an_unfinished_entry_as_pending(tmp_path, monkeypatch):
+    results = _bench_results()
+    args = Namespace(runs=str(tmp_path), retrain=None, no_train=True, n_samples=100,
+                     kid_subsets=5, iwae_k=5, iwae_n=32, quick=False)  # fmt: skip
+    (tmp_path / "peer.tf_tutorial_dcgan" / "backup").mkdir(parents=True)  # a run half done
+    monkeypatch.setattr(results, "train", lambda *a, **k: pytest.fail("trained"))
+    monkeypatch.setattr(results, "epochs_of", lambda name, quick: 15)
+    row = results.scored_row("peer.tf_tutorial_dcgan", args, np.zeros((8, 28, 28)), None, None)
+    assert row["pending"] and row["epochs"] == 15
+    floor = dict(fd=0.1, kid=0.0, kid_std=0.0, classifier_score=9.7, min_class_share=0.09,
+                 classes_above_2pct=10)  # fmt: skip
+    assert "| peer.tf_tutorial_dcgan | gan | 15 ep × 8 | not finished" in results.markdown(
+        [row], floor, args
+    )
+    dcgan = dict(name="a001.dcgan", epochs=15, fd=5.1)
+    assert "15-epoch run is not finished" in results.comparison([row, dcgan], floor)
