@@ -51,7 +51,9 @@ def execute(path, *, quick, timeout=None, cwd=None, env=None):
     Args:
         path: A ``NNN_slug.py`` file.
         quick: Sets ``ZOO_NOTEBOOK_QUICK`` to ``"1"`` (quick) or ``"0"`` (full).
-        timeout: Seconds allowed per cell; ``None``: 300 in quick mode, 3600 in full.
+        timeout: Seconds allowed per cell; ``None``: 300 in quick mode, 4 hours in full
+            (notebook 001's 15-epoch DCGAN cell takes about an hour on 2 idle CPU cores,
+            more on shared ones; at the old 3600 s it was cut off after 10 epochs).
         cwd: The kernel's working directory (default: this folder, which holds
             ``nbtools.py``; the kernel also gets it on ``PYTHONPATH``).
         env: Extra environment variables for the kernel.
@@ -71,7 +73,7 @@ def execute(path, *, quick, timeout=None, cwd=None, env=None):
     }
     client = NotebookClient(
         nb,
-        timeout=timeout or (300 if quick else 3600),
+        timeout=timeout or (300 if quick else 4 * 3600),
         kernel_name="python3",
         record_timing=False,  # no per-cell timestamps: cleaner diffs
         # TensorFlow's C++ start-up lines go to this process's stderr, not into the cells.
