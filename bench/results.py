@@ -304,19 +304,21 @@ def scored_row(name, args, x_train, real, extractor):
     if name in (args.retrain or ()):
         shutil.rmtree(run_dir, ignore_errors=True)
     epochs = epochs_of(name, args.quick)
+    stale = False  # The budget changed since the row was scored: the run is of the old one.
     if os.path.exists(row_path):
         with open(row_path) as f:
             row = json.load(f)
         if row.get("settings") == settings and row.get("epochs") == epochs:
             return row
-        if row.get("epochs") != epochs:  # The budget changed: the run is of the old one.
-            shutil.rmtree(run_dir)
+        stale = row.get("epochs") != epochs
     limit = 2000 if args.quick else None
     n_train = len(x_train[:limit])
-    if args.no_train and not glob.glob(os.path.join(run_dir, "*.keras")):
-        # Not finished (its networks are saved at the end): listed, not trained.
+    if args.no_train and (stale or not glob.glob(os.path.join(run_dir, "*.keras"))):
+        # Not finished (its networks are saved at the end): listed, neither trained nor removed.
         return dict(name=name, family=family_of(name), epochs=epochs, n_train=n_train,
                     pending=True)  # fmt: skip
+    if stale:
+        shutil.rmtree(run_dir)
     model, seconds, resumed = train(name, x_train, run_dir, epochs, limit=limit)
     row = dict(name=name, family=family_of(name), epochs=epochs, n_train=n_train,
                seconds=seconds, resumed=resumed, settings=settings)  # fmt: skip

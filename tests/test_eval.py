@@ -338,10 +338,17 @@ def test_bench_results_lists_an_unfinished_entry_as_pending(tmp_path, monkeypatc
     args = Namespace(runs=str(tmp_path), retrain=None, no_train=True, n_samples=100,
                      kid_subsets=5, iwae_k=5, iwae_n=32, quick=False)  # fmt: skip
     (tmp_path / "peer.tf_tutorial_dcgan" / "backup").mkdir(parents=True)  # a run half done
+    old = tmp_path / "a001.dcgan"  # a finished run of the old budget, with its row
+    old.mkdir()
+    (old / "model.keras").write_text("a 5-epoch model")
+    (old / "row.json").write_text(json.dumps(dict(epochs=5, settings={}, fd=9.8)))
     monkeypatch.setattr(results, "train", lambda *a, **k: pytest.fail("trained"))
     monkeypatch.setattr(results, "epochs_of", lambda name, quick: 15)
     row = results.scored_row("peer.tf_tutorial_dcgan", args, np.zeros((8, 28, 28)), None, None)
     assert row["pending"] and row["epochs"] == 15
+    # Stale, so pending too; and rendering removes nothing.
+    assert results.scored_row("a001.dcgan", args, np.zeros((8, 28, 28)), None, None)["pending"]
+    assert (old / "model.keras").exists() and (old / "row.json").exists()
     floor = dict(fd=0.1, kid=0.0, kid_std=0.0, classifier_score=9.7, min_class_share=0.09,
                  classes_above_2pct=10)  # fmt: skip
     assert "| peer.tf_tutorial_dcgan | gan | 15 ep × 8 | not finished" in results.markdown(
