@@ -43,7 +43,7 @@ format: venv
 	$(PY) -m ruff check --fix .
 
 # The article notebooks (notebooks/NNN_*.py): executed in full mode on the full MNIST, their
-# outputs written into notebooks/NNN_*.ipynb (about 80 min on 2 shared CPU cores). NOTEBOOK_QUICK=1
+# outputs written into notebooks/NNN_*.ipynb (about 2 h on 2 CPU cores). NOTEBOOK_QUICK=1
 # runs them in quick mode instead (512 images, 1 epoch; under a minute each), writing to
 # notebooks/_out/quick/ and leaving the .ipynb files alone.
 NOTEBOOK_QUICK ?=

@@ -92,9 +92,10 @@ def train(name, x_train, run_dir, epochs, limit=None, seed=0):
     says whether earlier sittings trained part of it).
     """
     x = x_train[:limit]
-    if name in peers.PEERS:
+    if name in peers.PEERS:  # seen before training: BackupAndRestore deletes it at the end
+        resumed = os.path.isdir(os.path.join(run_dir, "backup"))
         model, seconds = peers.train(name, x, epochs, run_dir, seed=seed)
-        return model, seconds, os.path.isdir(os.path.join(run_dir, "backup"))
+        return model, seconds, resumed
     if name == REFERENCE:  # dynamically binarised, as in the IWAE paper
         path = os.path.join(run_dir, "model.keras")
         if os.path.exists(path):
@@ -197,12 +198,14 @@ def comparison(rows, floor):
         winner = f"`{mine}` wins" if z["fd"] < p["fd"] else f"**the peer wins**, `{mine}` loses"
         budget = (f"{z['epochs']} epochs each" if z["epochs"] == p["epochs"]
                   else f"{z['epochs']} epochs against {p['epochs']}")  # fmt: skip
+        seconds = f"train seconds {z['seconds']:.0f} against {p['seconds']:.0f}"
+        if z.get("resumed") or p.get("resumed"):  # † seconds are one sitting's
+            seconds = "no train seconds to compare (a run resumed across sittings, †)"
         lines.append(
             f"* `{mine}` beside `{peer}`, {budget}: FD {z['fd']:.2f} against "
             f"{p['fd']:.2f}, classifier score {z['classifier_score']:.2f} against "
             f"{p['classifier_score']:.2f}, smallest class {100 * z['min_class_share']:.1f}% "
-            f"against {100 * p['min_class_share']:.1f}%: {winner} on samples; train seconds "
-            f"{z['seconds']:.0f} against {p['seconds']:.0f}."
+            f"against {100 * p['min_class_share']:.1f}%: {winner} on samples; {seconds}."
         )
         same = [r for r in rows if r.get("likelihood") == p.get("likelihood") and r is not p]
         if "elbo" in p and same:

@@ -160,16 +160,24 @@ plot_histories({"a000.gan": gan_history, "a000.ae": ae_history})
 # the latent GAN of notebook 003).
 
 # %%
-samples = gan.sample(N_SHOW, seed=1)
+class RandomCodes:
+    """The autoencoder "sampling": Gaussian codes with the real codes' mean and std, decoded."""
+
+    def __init__(self, codes):
+        self.mean, self.std = codes.mean(0), codes.std(0)
+
+    def sample(self, n, seed=0):
+        z = self.mean + self.std * np.random.default_rng(seed).standard_normal((n, len(self.mean)))
+        return ae.decode(np.maximum(z, 0.0).astype("float32"))  # the codes are ReLU outputs
+
+
 codes = ae.encode(x_test).numpy()
-rng = np.random.default_rng(0)
-random_codes = (codes.mean(0) + codes.std(0) * rng.standard_normal((N_SHOW, codes.shape[1])))
-random_codes = np.maximum(random_codes, 0.0).astype("float32")  # the codes are ReLU outputs
+random_codes = RandomCodes(codes)
 show_panels({
-    "GAN: samples from noise": samples,
+    "GAN: samples from noise": gan.sample(N_SHOW, seed=1),
     "AE: test digits over their reconstructions": pairs(x_test[:N_SHOW // 2],
                                                         ae.reconstruct(x_test[:N_SHOW // 2])),
-    "AE: decoded random codes": ae.decode(random_codes),
+    "AE: decoded random codes": random_codes.sample(N_SHOW, seed=0),
 })
 
 # %%
@@ -188,16 +196,7 @@ print(f"AE test reconstruction error: {mse:.4f} per pixel (mean squared, images 
 
 
 # %%
-class RandomCodes:
-    """The autoencoder "sampling" as in the third panel: decoded Gaussian codes."""
-
-    def sample(self, n, seed=0):
-        z = codes.mean(0) + codes.std(0) * np.random.default_rng(seed).standard_normal(
-            (n, codes.shape[1]))
-        return ae.decode(np.maximum(z, 0.0).astype("float32"))
-
-
-scores = sample_scores({"a000.gan": gan, "a000.ae: decoded random codes": RandomCodes()},
+scores = sample_scores({"a000.gan": gan, "a000.ae: decoded random codes": random_codes},
                        x_train, x_test, n=N_SCORED, quick=QUICK)
 
 # %% [markdown]

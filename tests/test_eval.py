@@ -356,3 +356,60 @@ def test_bench_results_lists_an_unfinished_entry_as_pending(tmp_path, monkeypatc
     )
     dcgan = dict(name="a001.dcgan", epochs=15, fd=5.1)
     assert "15-epoch run is not finished" in results.comparison([row, dcgan], floor)
+
+
+def test_bench_tutorial_peer_resumes_both_optimizers_from_its_backup(tmp_path, digits):
+    peers = _bench_results().peers  # the module bench/results.py trains its peers with
+
+    class Stopped(Exception):
+        pass
+
+    def states(model):
+        return [v.numpy() for o in (model.g_optimizer, model.d_optimizer) for v in o.variables]
+
+    class StopAfterOneEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.states = states(self.model)
+            raise Stopped
+
+    class Restored(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.states = states(self.model)
+            raise Stopped
+
+    def sitting(callback):
+        model = peers.TutorialDCGAN(seed=0)
+        model.compile(optimizer=keras.optimizers.Adam())  # as peers.train compiles it
+        backup = keras.callbacks.BackupAndRestore(str(tmp_path))
+        with pytest.raises(Stopped), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(digits[:256, ..., None], batch_size=128, epochs=2, verbose=0,
+                      callbacks=[backup, callback])  # fmt: skip
+        return [str(w.message) for w in caught if "Skipping variable loading" in str(w.message)]
+
+    stopped, restored = StopAfterOneEpoch(), Restored()
+    assert sitting(stopped) == [] and sitting(restored) == []
+    # Adam's step count and both moments of G and of D, exactly as the first sitting left them
+    assert len(restored.states) == 36 and restored.states[0] == 2
+    assert all(np.array_equal(a, b) for a, b in zip(stopped.states, restored.states, strict=True))
+
+
+def test_bench_results_marks_a_peer_run_resumed_from_its_backup(tmp_path, monkeypatch):
+    results = _bench_results()
+
+    def finish(name, x, epochs, run_dir, seed=0):  # as fit with BackupAndRestore ends
+        shutil.rmtree(os.path.join(run_dir, "backup"), ignore_errors=True)
+        return "model", 60.0
+
+    monkeypatch.setattr(results.peers, "train", finish)
+    x = np.zeros((8, 28, 28), "uint8")
+    (tmp_path / "stopped" / "backup").mkdir(parents=True)  # an earlier sitting's epochs
+    assert results.train("peer.tf_tutorial_dcgan", x, str(tmp_path / "stopped"), 15)[2] is True
+    assert results.train("peer.tf_tutorial_dcgan", x, str(tmp_path / "fresh"), 15)[2] is False
+    row = dict(epochs=15, fd=29.8, classifier_score=3.3, min_class_share=0.02, seconds=368.0)
+    mine = dict(row, name="a001.dcgan", fd=5.1, seconds=3424.0)
+    peer = dict(row, name="peer.tf_tutorial_dcgan", resumed=True)  # 368 s: its last sitting
+    floor = dict(fd=0.1, classifier_score=9.7)
+    assert "no train seconds to compare" in results.comparison([mine, peer], floor)
+    together = results.comparison([mine, dict(peer, resumed=False)], floor)
+    assert "train seconds 3424 against 368" in together
