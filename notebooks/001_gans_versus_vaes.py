@@ -177,9 +177,10 @@ show_panels({
 # In this run the DCGAN's samples score far better than the VAE's: FD 4.6 against 16.7, and a
 # classifier score of 6.9 against 5.0 (1.38 times the VAE's). Both draw every digit; the
 # DCGAN's rarest class is 8.0% of its samples, the VAE's 4.6%. By this measure the article's
-# verdict, GAN samples more realistic ("更加真实和高质量"), holds at these budgets. It is not sharpness alone: the VAE's
-# samples also lose to its own reconstructions (the third panel), since with the article's KL
-# weight of 0.001 its codes are only loosely tied to the N(0, I) prior it samples from.
+# verdict, GAN samples more realistic ("更加真实和高质量"), holds at these budgets. It is not
+# sharpness alone: the VAE's samples also lose to its own reconstructions (the third panel),
+# since with the article's KL weight of 0.001 its codes are only loosely tied to the N(0, I)
+# prior it samples from.
 # `docs/results.md` scores the same two recipes trained by `python -m zoo train` (FD 5.1
 # against 16.2, classifier score 6.8 against 5.0): the same verdict from other runs of the same
 # budgets (`zoo train` orders each epoch's digits itself, where this notebook calls `fit` on
