@@ -6,6 +6,7 @@ the CLI read the protocol, so :func:`test_a_new_family_takes_three_places`
 adds a denoising autoencoder without touching any of them.
 """
 
+import dataclasses
 import json
 
 import keras
@@ -18,6 +19,7 @@ import zoo
 import zoo.models
 from zoo import losses, recipes, training
 from zoo.models.base import f32
+from zoo.recipes import builders
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -62,9 +64,21 @@ class DenoisingAutoencoder(zoo.Autoencoder):
         return {**super().get_config(), "noise_std": self.noise_std}
 
 
-def _build_dae(*, width, code, seed, compile_options=None):
-    model = tiny_ae(DenoisingAutoencoder, seed=seed, width=width, code=code)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), **(compile_options or {}))
+@dataclasses.dataclass(frozen=True)
+class DenoisingConfig(recipes.config.Config):
+    """Place 1 too: the family's typed config and its builder."""
+
+    kind = DenoisingAutoencoder.family
+    width: int = 32
+    code: int = 8
+    optimizer: recipes.Adam = recipes.Adam(1e-3)
+    seed: int = 0
+
+
+@builders.register
+def _build_dae(config: DenoisingConfig, compile_options, recipe):
+    model = tiny_ae(DenoisingAutoencoder, config.seed, config.width, config.code, recipe=recipe)
+    model.compile(optimizer=config.optimizer.build(), **compile_options)
     return model
 
 
@@ -85,11 +99,9 @@ def test_a_new_family_takes_three_places(digits, tmp_path, monkeypatch):
         name="a000.dae",
         article="000",
         title="Denoising autoencoder (a test family)",
-        family=DenoisingAutoencoder.family,
         summary="A denoising autoencoder.",
-        hyperparameters={"width": 32, "code": 8, "seed": 0},
+        config=DenoisingConfig(),
         defects=recipes.get("a000.ae").defects,
-        build_fn=_build_dae,
         value_range="[0, 1]",
         budget={"epochs": 1, "batch_size": 64},
     )
@@ -99,7 +111,15 @@ def test_a_new_family_takes_three_places(digits, tmp_path, monkeypatch):
     model, _ = training.train("a000.dae", out_dir=str(out), limit=256, val_limit=64, verbose=0)
     assert isinstance(model, DenoisingAutoencoder)
     assert (out / "reconstructions.png").is_file() and (out / "model.keras").is_file()
-    assert json.loads((out / "run.json").read_text())["recipe"] == "a000.dae"
+    run = json.loads((out / "run.json").read_text())
+    assert run["recipe"] == "a000.dae" and model.recipe == "a000.dae"
+    assert run["config"] == {"family": "denoising_autoencoder", "width": 32, "code": 8,
+                             "optimizer": {"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999},
+                             "seed": 0}  # fmt: skip
+    # Its settings are keys of build and --set, checked against their types.
+    assert recipes.build("a000.dae", width=16).encoder.layers[2].units == 16
+    with pytest.raises(ValueError, match="'width' of a000.dae must be a positive whole number"):
+        recipes.build("a000.dae", width=0)
     from zoo import export
 
     assert export.signature_names(model) == [
@@ -109,8 +129,10 @@ def test_a_new_family_takes_three_places(digits, tmp_path, monkeypatch):
 
 def test_a_recipe_of_an_unknown_family_is_refused():
     fields = {f: getattr(recipes.get("a000.ae"), f) for f in recipes.Recipe.__dataclass_fields__}
+    config = dataclasses.replace(DenoisingConfig())
+    object.__setattr__(config, "kind", "denoising")  # a config of a family with no model class
     with pytest.raises(ValueError, match="Unknown family 'denoising'"):
-        recipes.Recipe(**{**fields, "name": "a000.x", "family": "denoising"})
+        recipes.Recipe(**{**fields, "name": "a000.x", "config": config})
 
 
 # -- compile once ------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ SOURCE = "npz" if os.environ.get("ZOO_MNIST_PATH") else "sample"
         (
             "a000.gan",
             ["--set", "hidden=1.5"],
-            "Hyperparameter 'hidden' of a000.gan must be a positive whole number "
-            "(default 256); got 1.5.",
+            "Hyperparameter 'hidden' of a000.gan must be a positive whole number or a tuple "
+            "of them, e.g. (256, 512) (default (256,)); got 1.5.",
         ),
         ("a000.gan", ["--set", "latent_dim=-3"], "'latent_dim' of a000.gan must be a positive"),
         ("a000.gan", ["--set", "learning_rate"], "--set takes KEY=VALUE"),

@@ -325,7 +325,7 @@ def test_divergence_from_the_cli_exits_3_with_one_line(tmp_path, capsys):
         (["--batch-size", "-3"], "batch_size must be a positive integer"),
         (["--seed", "-1"], "seed must be a non-negative integer"),
         (["--checkpoint-every", "-5"], "must be a whole number of steps >= 0"),
-        (["--set", "nonsense=1"], "has no hyperparameter"),
+        (["--set", "nonsense=1"], "has no setting 'nonsense'"),
     ],
 )
 def test_bad_train_arguments_exit_2(args, message, tmp_path, capsys):

@@ -29,9 +29,8 @@ def cmd_list(args):
     return 0
 
 
-def cmd_train(args):
-    from zoo import distribute, training
-
+def _overrides(args):
+    """``--set KEY=VALUE ...`` as ``{key: value}`` (checked later, against the recipe's config)."""
     overrides = {}
     for kv in args.set or []:
         key, equals, value = kv.partition("=")
@@ -40,6 +39,13 @@ def cmd_train(args):
         overrides[key.strip()] = _literal(value.strip())
     if "seed" in overrides:  # it seeds the weights and the data order too, not only the recipe
         raise ValueError("Set the seed with --seed N, not --set seed=....")
+    return overrides
+
+
+def cmd_train(args):
+    from zoo import distribute, training
+
+    overrides = _overrides(args)
     out_dir = args.out or f"runs/{args.recipe}"
     options = distribute.compile_options(args.jit_compile, args.steps_per_execution)
     # The policy must be set before the model is built; the strategy's scope must
@@ -202,7 +208,9 @@ def build_parser():
         "--set",
         action="append",
         metavar="KEY=VALUE",
-        help="override a recipe hyperparameter, e.g. --set beta=4.0",
+        help="change a setting of the recipe's config, e.g. --set beta=4.0, --set "
+        "discriminator_loss=hinge, --set generator.hidden=(512,), --set "
+        "d_optimizer.learning_rate=1e-4 (every key: the recipe's page in docs/articles)",
     )
     p.add_argument("--verbose", default="auto", type=lambda v: v if v == "auto" else int(v))
     p.add_argument(

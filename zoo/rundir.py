@@ -191,8 +191,10 @@ def record(run_plan, model=None, checkpoint=None, resumed=None, seconds=None):
         return identity
     import keras
 
+    config = run_plan.recipe.configure(**run_plan.overrides, seed=run_plan.seed)
     return {
         **identity,
+        "config": config.to_dict(),  # the model's every setting: recipes.config.from_dict
         "steps": checkpoint.step,
         "sample_repeats": run_plan.repeats,
         "resumed_from_step": resumed["step"] if resumed else None,

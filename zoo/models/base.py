@@ -130,6 +130,8 @@ class ZooModel(keras.Model):
         network_range: The value range the networks' images live in,
             ``(0.0, 1.0)`` or ``(-1.0, 1.0)``.
         seed: Seed of the model's ``keras.random.SeedGenerator`` (training noise).
+        recipe: The name of the recipe that built the model (:mod:`zoo.recipes`),
+            kept in its config; ``None`` for a model built by hand.
         **kwargs: Passed to ``keras.Model`` (``name``, ``dtype``).
     """
 
@@ -143,8 +145,9 @@ class ZooModel(keras.Model):
     #: The serving signatures, default first (:class:`Endpoint`).
     endpoints = ()
 
-    def __init__(self, network_range=(0.0, 1.0), seed=None, **kwargs):
+    def __init__(self, network_range=(0.0, 1.0), seed=None, recipe=None, **kwargs):
         super().__init__(**kwargs)
+        self.recipe = recipe
         network_range = tuple(float(v) for v in network_range)
         if network_range not in ((0.0, 1.0), (-1.0, 1.0)):
             raise ValueError(
@@ -236,7 +239,7 @@ class ZooModel(keras.Model):
     # -- serialisation ------------------------------------------------------
     def get_config(self):
         config = super().get_config()
-        config.update(network_range=list(self.network_range), seed=self.seed)
+        config.update(network_range=list(self.network_range), seed=self.seed, recipe=self.recipe)
         return config
 
     @staticmethod

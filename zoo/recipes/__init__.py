@@ -1,9 +1,12 @@
-"""Recipes: every model of the five articles, rebuilt on 28x28x1 MNIST.
+"""Recipes: every model of the five articles, rebuilt on 28x28x1 MNIST, as data.
 
-A recipe is the data of one article model: its hyperparameters (a plain
-dict), a build function that returns a compiled zoo model, and the defects of
-the article's code and text that the recipe corrects. The registry is filled
-by one module per article (``a000`` ... ``a004``); the docs in
+A recipe is the data of one article model: a typed config of its family
+(:mod:`zoo.recipes.config`: networks as builder specs, optimizers, losses and
+the family's settings), a budget, speed settings, and its prose (summary,
+readings chosen, the defects of the article's code and text that it
+corrects). One data file per article holds them
+(``zoo/recipes/articles/a000.toml`` ...); one builder per family turns a
+config into a compiled model (:mod:`zoo.recipes.builders`). The docs in
 ``docs/articles/`` are rendered from the same data (:mod:`zoo.recipes.docs`).
 
 Names are stable: ``a000.gan``, ``a000.ae``, ``a001.dcgan``, ``a001.vae``,
@@ -20,9 +23,7 @@ Example:
     TensorShape([16, 28, 28, 1])
 """
 
-# Importing the article modules registers their recipes, in article order.
-from zoo.recipes import a000, a001, a002, a003, a004  # noqa: F401
-from zoo.recipes._checks import check_overrides, optimizer_keys
+from zoo.recipes import config
 from zoo.recipes._core import (
     ARTICLES,
     FAMILIES,
@@ -36,8 +37,36 @@ from zoo.recipes._core import (
     build,
     by_article,
     get,
+    load_articles,
     names,
+    optimizer_keys,
+    register,
 )
+from zoo.recipes.config import (
+    Adam,
+    AutoencoderConfig,
+    GANConfig,
+    LatentGANConfig,
+    Net,
+    VAEConfig,
+)
+
+load_articles()
+
+
+def check_overrides(recipe, overrides):
+    """Raises for an override that is no setting of ``recipe`` or does not fit its type.
+
+    Args:
+        recipe: A :class:`Recipe`.
+        overrides: ``{key: value}`` as :func:`build` takes them.
+
+    Raises:
+        TypeError: an unknown key (the message lists the settings).
+        ValueError: a value outside its setting's type or range, naming the key.
+    """
+    recipe.configure(**overrides)
+
 
 __all__ = [
     "ARTICLES",
@@ -45,14 +74,23 @@ __all__ = [
     "REGISTRY",
     "SAMPLE_KINDS",
     "TOPICS",
+    "Adam",
+    "AutoencoderConfig",
     "Defect",
+    "GANConfig",
+    "LatentGANConfig",
+    "Net",
     "Recipe",
     "UnknownRecipeError",
+    "VAEConfig",
     "article_defects",
     "build",
-    "check_overrides",
     "by_article",
+    "check_overrides",
+    "config",
     "get",
+    "load_articles",
     "names",
     "optimizer_keys",
+    "register",
 ]

@@ -1,21 +1,26 @@
-"""The recipe data model and registry, shared by the article modules.
+"""The recipe data model and registry, filled from one data file per article.
 
-Kept apart from ``zoo/recipes/__init__.py`` so that the article modules can
-import :func:`register` without a circular import.
+A recipe is data: a name, its article, a typed config (:mod:`zoo.recipes.config`),
+a training budget, speed settings, short ``--set`` keys and its prose. The
+recipes, their prose and the articles' defects live in ``zoo/recipes/articles/aNNN.toml``;
+this module reads them once, on import.
 """
 
 import dataclasses
 import difflib
+import tomllib
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from pathlib import Path
 
 from zoo import distribute, models
-from zoo.recipes import _checks
+from zoo.recipes import builders
+from zoo.recipes import config as cfg
 
 #: Allowed values of :attr:`Defect.topic`, in the order the docs list them.
 TOPICS = ("imports", "shapes", "losses", "training loop", "formulas", "facts", "api")
 
-#: Allowed values of :attr:`Recipe.family`: the model families' own table.
+#: The model families' own table; a recipe's config names one.
 FAMILIES = models.FAMILIES
 
 SAMPLE_KINDS = ("samples", "reconstructions")
@@ -23,18 +28,14 @@ SAMPLE_KINDS = ("samples", "reconstructions")
 #: ``keras.Model.compile`` options a recipe may set: how steps run, not what is learned.
 COMPILE_OPTIONS = ("jit_compile", "steps_per_execution")
 
-# The five seeds carry no title line; each title restates the article's own
-# sentence of purpose ("本文将...") so that the docs can name them.
-ARTICLES = {
-    "000": ("生成对抗网络（GANs）与自动编码器（AEs）的对比分析", "GANs versus autoencoders"),
-    "001": ("生成对抗网络（GANs）与变分自编码器（VAEs）的比较和分析", "GANs versus VAEs"),
-    "002": ("自动编码器在生成式对抗网络中的未来趋势和挑战", "Autoencoders in GANs"),
-    "003": (
-        "收缩自编码器与生成对抗网络的融合",
-        "Fusing contractive autoencoders with GANs",
-    ),
-    "004": ("从生成对抗网络（GANs）到变分自编码器（VAEs）的创新", "From GANs to VAEs"),
-}
+#: Where the articles' data files are.
+ARTICLES_DIR = Path(__file__).with_name("articles")
+
+#: Article id -> (Chinese title, English title), filled from the data files. The seeds
+#: carry no title line; each title restates the article's own sentence of purpose.
+ARTICLES = {}
+#: Article id -> the paragraphs that open its page in ``docs/articles/``.
+ABOUT = {}
 
 
 def _nonempty(obj, *fields):
@@ -70,44 +71,45 @@ class Defect:
 
 @dataclasses.dataclass(frozen=True)
 class Recipe:
-    """One model of one article, rebuilt on 28x28x1 MNIST.
+    """One model of one article, rebuilt on 28x28x1 MNIST, as data.
 
     Args:
         name: Registry key, ``"a<article>.<model>"``; stable once published.
         article: Article id, a key of :data:`ARTICLES`.
         title: Short English name of the model.
-        family: One of :data:`FAMILIES`.
+        config: The typed config of its family (:mod:`zoo.recipes.config`):
+            every setting that :func:`build` passes to the model and ``compile``.
         summary: What the model is and how it follows (or departs from) the article.
-        hyperparameters: Keyword arguments of ``build_fn``; :func:`build`
-            overrides update them. Stored read-only.
         defects: The article's defects this recipe corrects (article-wide ones
             are repeated in each of the article's recipes; the docs dedupe them).
-        build_fn: ``build_fn(compile_options=..., **hyperparameters)`` returns
-            the model, compiled once with those options.
         value_range: Where the networks' images live, and what the model takes
             and returns.
         budget: Training budget of the benchmark, ``dict(epochs=..., batch_size=...)``.
-        choices: Readings chosen where the article is ambiguous or silent.
+        choices: Readings chosen where the article is ambiguous or silent, and the
+            departures, each with its measurement.
         compile_options: Speed settings applied by :func:`build` (keys of
             :data:`COMPILE_OPTIONS`), chosen by measurement (``make bench``,
             ``docs/benchmarks.md``); they change how fast steps run, not what
             a step computes. Under more than one replica, settings Keras
             cannot run there are dropped
             (:func:`zoo.distribute.resolve_compile_options`).
+        aliases: Short keys of :func:`build`'s overrides (and ``--set``), each
+            standing for one or more dotted settings of the config:
+            ``{"hidden": ("generator.hidden", "discriminator.hidden")}``. The
+            family's own (``learning_rate`` ...) come with its config class.
     """
 
     name: str
     article: str
     title: str
-    family: str
+    config: cfg.Config
     summary: str
-    hyperparameters: Mapping
     defects: tuple
-    build_fn: Callable
     value_range: str
     budget: Mapping
     choices: tuple = ()
     compile_options: Mapping = dataclasses.field(default_factory=dict)
+    aliases: Mapping = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         _nonempty(self, "name", "title", "summary", "value_range")
@@ -115,6 +117,8 @@ class Recipe:
             raise ValueError(f"Unknown article {self.article!r}; choose one of {list(ARTICLES)}.")
         if not self.name.startswith(f"a{self.article}."):
             raise ValueError(f"Recipe name {self.name!r} must start with 'a{self.article}.'.")
+        if not isinstance(self.config, cfg.Config):
+            raise ValueError(f"Recipe {self.name!r} needs a config of {list(cfg.CONFIGS)}.")
         if self.family not in FAMILIES:
             raise ValueError(f"Unknown family {self.family!r}; choose one of {list(FAMILIES)}.")
         if not self.defects or not all(isinstance(d, Defect) for d in self.defects):
@@ -125,16 +129,29 @@ class Recipe:
         if unknown:
             raise ValueError(
                 f"compile_options may set {COMPILE_OPTIONS} only; got {unknown}. "
-                "Hyperparameters belong in `hyperparameters`."
+                "What is learned belongs in `config`."
             )
+        settable = cfg.keys(self.config)
+        for key, paths in self.aliases.items():
+            missing = [p for p in paths if p not in settable]
+            if not paths or missing:
+                raise ValueError(
+                    f"Recipe {self.name!r}: alias {key!r} names no setting of its config "
+                    f"({', '.join(missing) or 'nothing'})."
+                )
         # Read-only views: a frozen dataclass should not have mutable insides.
-        hyperparameters = types.MappingProxyType(dict(self.hyperparameters))
-        object.__setattr__(self, "hyperparameters", hyperparameters)
         object.__setattr__(self, "budget", types.MappingProxyType(dict(self.budget)))
         options = types.MappingProxyType(dict(self.compile_options))
         object.__setattr__(self, "compile_options", options)
+        aliases = {k: tuple(v) for k, v in self.aliases.items()}
+        object.__setattr__(self, "aliases", types.MappingProxyType(aliases))
         object.__setattr__(self, "defects", tuple(self.defects))
         object.__setattr__(self, "choices", tuple(self.choices))
+
+    @property
+    def family(self):
+        """The :data:`FAMILIES` key of the model its config builds."""
+        return self.config.family
 
     @property
     def model_class(self):
@@ -145,6 +162,37 @@ class Recipe:
     def sample_kind(self):
         """What its image grids show, as its family declares (``"samples"`` ...)."""
         return self.model_class.sample_kind
+
+    @property
+    def settings(self):
+        """Every setting the config states, by dotted key (its networks' specs flattened)."""
+        return _flatten(self.config.to_dict())
+
+    @property
+    def hyperparameters(self):
+        """The short keys: the config's top-level values, the family's and the recipe's aliases.
+
+        Each alias shows the value of the first setting it stands for
+        (``hidden`` -> ``generator.hidden``).
+        """
+        every = cfg.keys(self.config)
+        top = {k: v for k, v in every.items() if "." not in k}
+        aliases = {**type(self.config).ALIASES, **self.aliases}
+        return types.MappingProxyType({**top, **{k: every[p[0]] for k, p in aliases.items()}})
+
+    def configure(self, **overrides):
+        """The recipe's config with ``overrides`` applied (keys as :func:`build` takes them)."""
+        return cfg.override(self.config, overrides, self.aliases, where=self.name)
+
+
+def _flatten(values, prefix=""):
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        elif key != "family" or prefix:
+            out[prefix + key] = tuple(value) if isinstance(value, list) else value
+    return out
 
 
 class UnknownRecipeError(KeyError, ValueError):
@@ -224,44 +272,42 @@ def build(name, compile_options=None, fit_steps=None, **overrides):
             epoch fed back to back with the next would train on the next
             epoch's first batches and count its steps wrong; 469 steps (full
             MNIST, batch 128) and 16 give 7.
-        **overrides: Hyperparameters to change, e.g. ``beta=4.0``.
+        **overrides: Settings to change: dotted keys of the config
+            (``**{"d_optimizer.learning_rate": 1e-4}``), the family's short keys
+            (``learning_rate``, ``beta_1`` ...) or the recipe's (``hidden`` ...),
+            e.g. ``beta=4.0``. Any setting of the family is a key of every
+            recipe of it.
 
     Returns:
-        A compiled ``keras.Model`` of the recipe's family, ready for ``fit``.
-        Built inside a ``tf.distribute`` strategy's scope, it belongs to that
-        strategy.
+        A compiled ``keras.Model`` of the recipe's family, ready for ``fit``;
+        ``model.recipe`` is ``name``. Built inside a ``tf.distribute``
+        strategy's scope, it belongs to that strategy.
 
     Raises:
         KeyError: for an unknown recipe name.
-        TypeError: for an override that is not one of the recipe's hyperparameters.
-        ValueError: for an override outside its type or range
-            (:func:`zoo.recipes._checks.check_overrides`); for compile options
-            that cannot run under the strategy in scope.
+        TypeError: for an override that is no setting of the recipe.
+        ValueError: for an override outside its setting's type or range
+            (:func:`zoo.recipes._checks.check`); for compile options that
+            cannot run under the strategy in scope.
 
     Example:
         >>> vae = build("a004.beta_vae", beta=4.0)
-        >>> vae.beta
-        4.0
-        >>> build("a000.gan", compile_options={"steps_per_execution": 1}).steps_per_execution
-        1
+        >>> vae.beta, vae.recipe
+        (4.0, 'a004.beta_vae')
+        >>> build("a000.gan", discriminator_loss="wasserstein").discriminator_loss_fn.__name__
+        'wasserstein_discriminator_loss'
         >>> build("a000.gan", fit_steps=469).steps_per_execution  # the recipe's 16 -> 7
         7
     """
     recipe = get(name)
-    unknown = sorted(set(overrides) - set(recipe.hyperparameters))
-    if unknown:
-        raise TypeError(
-            f"Recipe {name!r} has no hyperparameter(s) {', '.join(map(repr, unknown))}; "
-            f"its hyperparameters are: {', '.join(recipe.hyperparameters)}."
-        )
-    _checks.check_overrides(recipe, overrides)
+    config = recipe.configure(**overrides)
     options = distribute.resolve_compile_options(recipe.compile_options, compile_options)
     if fit_steps is not None:
         if isinstance(fit_steps, bool) or not isinstance(fit_steps, int) or fit_steps < 1:
             raise ValueError(f"fit_steps must be a positive integer; got {fit_steps!r}.")
         spe = options.get("steps_per_execution", 1)
         options["steps_per_execution"] = max(d for d in range(1, spe + 1) if fit_steps % d == 0)
-    return recipe.build_fn(compile_options=options, **{**recipe.hyperparameters, **overrides})
+    return builders.build(config, options, recipe=recipe.name)
 
 
 def by_article():
@@ -290,3 +336,76 @@ def article_defects(article):
         for defect in recipe.defects:
             seen.setdefault(defect, None)
     return tuple(seen)
+
+
+def optimizer_keys(recipe):
+    """The keys whose values a resumed run may change: its optimizers' settings.
+
+    The family's and the recipe's short keys that stand only for optimizer
+    settings first (``learning_rate``, ``ae_learning_rate`` ...), then every
+    dotted optimizer setting (``d_optimizer.learning_rate`` ...).
+    """
+    from zoo.recipes._checks import OPTIMIZER_SETTINGS
+
+    settable = cfg.keys(recipe.config)
+    dotted = [k for k in settable if "." in k and k.rpartition(".")[2] in OPTIMIZER_SETTINGS]
+    dotted = [k for k in dotted if isinstance(_owner(recipe.config, k), cfg.Adam)]
+    aliases = {**type(recipe.config).ALIASES, **recipe.aliases}
+    short = [k for k, paths in aliases.items() if all(p in dotted for p in paths)]
+    return short + dotted
+
+
+def _owner(config, path):
+    for part in path.split(".")[:-1]:
+        config = getattr(config, part)
+    return config
+
+
+# -- the data files ------------------------------------------------------------------------
+def _defects(article, entries):
+    """The article's defects, and each recipe's in the file's order."""
+    by_recipe = {}
+    for entry in entries:
+        entry = dict(entry)
+        users = entry.pop("recipes")
+        defect = Defect(**entry)
+        for name in users:
+            by_recipe.setdefault(name, []).append(defect)
+    return by_recipe
+
+
+def load_article(path):
+    """Registers the recipes of one article data file (``aNNN.toml``).
+
+    Args:
+        path: The file.
+
+    Raises:
+        ValueError: naming the file and what is wrong in it.
+    """
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    article = data["article"]
+    ARTICLES[article] = (data["title"], data["english_title"])
+    ABOUT[article] = tuple(data.get("about", ()))
+    defects = _defects(article, data.get("defect", ()))
+    for entry in data.get("recipe", ()):
+        entry = dict(entry)
+        name = entry["name"]
+        try:
+            register(
+                Recipe(
+                    article=article,
+                    config=cfg.from_dict(entry.pop("config"), f"{name}'s config"),
+                    defects=tuple(defects.get(name, ())),
+                    **entry,
+                )
+            )
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{path}: {e}") from None
+
+
+def load_articles(directory=ARTICLES_DIR):
+    """Registers every article's recipes, in article order (the data files' names)."""
+    for path in sorted(Path(directory).glob("a*.toml")):
+        load_article(path)

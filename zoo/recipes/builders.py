@@ -1,0 +1,148 @@
+"""One builder per family: a config in, a model out, compiled once.
+
+Networks are built in a fixed order (generator before discriminator, encoder
+before decoder, an autoencoder before the GAN over its codes), since Keras'
+initialisers draw from the global random state in build order: the same
+config and seed give the same initial weights.
+"""
+
+import dataclasses
+import functools
+
+from zoo import models
+from zoo.networks import IMAGE_SHAPE
+from zoo.recipes import config as cfg
+from zoo.recipes.networks import build as net
+
+__all__ = ["build", "register"]
+
+
+def _model_name(recipe, family):
+    """The Keras name of the model: the recipe's with ``_`` for ``.`` (``a000_gan``)."""
+    return recipe.replace(".", "_") if recipe else family
+
+
+def _autoencoder(config, recipe):
+    encoder = net(config.encoder, IMAGE_SHAPE, config.code_dim, "encoder")
+    decoder = net(config.decoder, config.code_dim, IMAGE_SHAPE, "decoder")
+    common = dict(
+        reconstruction=config.reconstruction,
+        reduction=config.reduction,
+        network_range=config.network_range,
+        seed=config.seed,
+        recipe=recipe,
+        name=_model_name(recipe, config.family),
+    )
+    if config.contractive_weight > 0:
+        return models.ContractiveAutoencoder(
+            encoder, decoder, contractive_weight=config.contractive_weight, **common
+        )
+    return models.Autoencoder(encoder, decoder, **common)
+
+
+def _gan_losses(config):
+    return dict(
+        d_optimizer=config.d_optimizer.build(),
+        g_optimizer=config.g_optimizer.build(),
+        generator_loss=config.generator_loss,
+        discriminator_loss=config.discriminator_loss,
+        gradient_penalty=config.gradient_penalty,
+    )
+
+
+@functools.singledispatch
+def _build(config, compile_options, recipe):
+    raise TypeError(f"No builder for {type(config).__name__}; expected one of {list(cfg.CONFIGS)}.")
+
+
+@_build.register
+def _(config: cfg.GANConfig, compile_options, recipe):
+    generator = net(config.generator, config.latent_dim, IMAGE_SHAPE, "generator")
+    discriminator = net(config.discriminator, IMAGE_SHAPE, 1, "discriminator")
+    model = models.GAN(
+        generator,
+        discriminator,
+        d_steps=config.d_steps,
+        reuse_fakes=config.reuse_fakes,
+        joint_batch=config.joint_batch,
+        network_range=config.network_range,
+        seed=config.seed,
+        recipe=recipe,
+        name=_model_name(recipe, config.family),
+    )
+    model.compile(**_gan_losses(config), **compile_options)
+    return model
+
+
+@_build.register
+def _(config: cfg.AutoencoderConfig, compile_options, recipe):
+    model = _autoencoder(config, recipe)
+    model.compile(optimizer=config.optimizer.build(), **compile_options)
+    return model
+
+
+@_build.register
+def _(config: cfg.VAEConfig, compile_options, recipe):
+    encoder = net(config.encoder, IMAGE_SHAPE, config.latent_dim, "encoder")
+    decoder = net(config.decoder, config.latent_dim, IMAGE_SHAPE, "decoder")
+    model = models.VAE(
+        encoder,
+        decoder,
+        beta=config.beta,
+        reconstruction=config.reconstruction,
+        reduction=config.reduction,
+        network_range=config.network_range,
+        seed=config.seed,
+        recipe=recipe,
+        name=_model_name(recipe, config.family),
+    )
+    model.compile(optimizer=config.optimizer.build(), **compile_options)
+    return model
+
+
+@_build.register
+def _(config: cfg.LatentGANConfig, compile_options, recipe):
+    autoencoder = _autoencoder(dataclasses.replace(config.autoencoder, seed=config.seed), None)
+    code_dim = config.autoencoder.code_dim
+    generator = net(config.generator, config.latent_dim, code_dim, "generator")
+    discriminator = net(config.discriminator, code_dim, 1, "discriminator")
+    model = models.LatentGAN(
+        generator,
+        discriminator,
+        autoencoder,
+        d_steps=config.d_steps,
+        reuse_fakes=config.reuse_fakes,
+        seed=config.seed,
+        recipe=recipe,
+        name=_model_name(recipe, config.family),
+    )
+    model.compile(
+        **_gan_losses(config), ae_optimizer=config.autoencoder.optimizer.build(), **compile_options
+    )
+    return model
+
+
+def build(config, compile_options=None, recipe=None):
+    """The model of ``config``, compiled once with ``compile_options``.
+
+    Args:
+        config: A family config (:mod:`zoo.recipes.config`).
+        compile_options: ``keras.Model.compile`` options (``jit_compile``,
+            ``steps_per_execution``).
+        recipe: The recipe's name, stored in the model's config (``model.recipe``)
+            and, with ``.`` as ``_``, its Keras name.
+
+    Returns:
+        A compiled model of the config's family.
+
+    Example:
+        >>> from zoo import recipes
+        >>> build(recipes.get("a004.beta_vae").config).beta
+        1.0
+    """
+    return _build(config, dict(compile_options or {}), recipe)
+
+
+#: ``register(ConfigClass)(fn)``: the builder ``fn(config, compile_options, recipe)`` of a
+#: new family's config class (see :func:`build`).
+register = _build.register

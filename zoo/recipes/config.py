@@ -1,0 +1,458 @@
+"""Typed recipe configs: every setting a family's model and ``compile`` take, as frozen data.
+
+One config class per family (:class:`GANConfig`, :class:`AutoencoderConfig`,
+:class:`VAEConfig`, :class:`LatentGANConfig`), as keras-hub presets and
+pythae's model configs are. Networks are :class:`Net` specs (a builder name of
+:data:`zoo.recipes.networks.NETWORKS` and its keyword arguments), optimizers
+:class:`Adam` specs. A config round-trips through JSON (:meth:`to_dict`,
+:func:`from_dict`), which is what a run's ``run.json`` records.
+
+Every setting is addressed by a dotted key (``gradient_penalty``,
+``d_optimizer.learning_rate``, ``generator.hidden``,
+``autoencoder.encoder.hidden``); :func:`override` changes settings by key, with
+each value checked against the type of the setting it replaces
+(:mod:`zoo.recipes._checks`).
+
+Example:
+    >>> from zoo import recipes
+    >>> config = recipes.get("a000.gan").config
+    >>> override(config, {"discriminator_loss": "wasserstein"}).discriminator_loss
+    'wasserstein'
+    >>> from_dict(config.to_dict()) == config
+    True
+"""
+
+import dataclasses
+import difflib
+import inspect
+import json
+import types
+from collections.abc import Mapping
+
+from zoo.recipes import _checks
+
+__all__ = [
+    "CONFIGS",
+    "Adam",
+    "Config",
+    "AutoencoderConfig",
+    "GANConfig",
+    "LatentGANConfig",
+    "Net",
+    "VAEConfig",
+    "from_dict",
+    "keys",
+    "override",
+]
+
+
+def _frozen(value):
+    """JSON-ish values made hashable and read-only: lists become tuples, dicts mapping proxies."""
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, Mapping):
+        return types.MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    return value
+
+
+def _plain(value):
+    """The JSON form of a config value: tuples as lists, specs and mappings as dicts."""
+    if dataclasses.is_dataclass(value):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Net:
+    """A network as data: the builder's name and its keyword arguments.
+
+    The family builder passes the shapes the network's role needs (input and
+    output) and its name; ``kwargs`` holds the rest.
+
+    Args:
+        builder: A key of :data:`zoo.recipes.networks.NETWORKS`.
+        kwargs: Keyword arguments of that builder (lists are stored as tuples).
+    """
+
+    builder: str
+    kwargs: Mapping = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        from zoo.recipes.networks import NETWORKS  # the table imports zoo.networks (Keras)
+
+        if self.builder not in NETWORKS:
+            raise ValueError(
+                f"Unknown network builder {self.builder!r}; choose one of {', '.join(NETWORKS)}."
+            )
+        object.__setattr__(self, "kwargs", _frozen(dict(self.kwargs)))
+
+    def __hash__(self):
+        return hash((self.builder, tuple(self.kwargs.items())))
+
+    def __eq__(self, other):
+        return isinstance(other, Net) and (self.builder, dict(self.kwargs)) == (
+            other.builder,
+            dict(other.kwargs),
+        )
+
+    def settable(self):
+        """Keyword -> current value: the spec's own, then the builder's other defaults."""
+        from zoo.recipes.networks import NETWORKS
+
+        params = inspect.signature(NETWORKS[self.builder]).parameters.values()
+        defaults = {
+            p.name: p.default
+            for p in params
+            if p.kind is p.KEYWORD_ONLY and p.default is not p.empty and p.name != "name"
+        }
+        return {**defaults, **self.kwargs}
+
+    def to_dict(self):
+        return {"builder": self.builder, **_plain(self.kwargs)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Adam:
+    """An Adam optimizer as data (each network gets its own instance and state).
+
+    Args:
+        learning_rate: Step size (the articles' ``lr=``).
+        beta_1: Decay of the first-moment estimate.
+        beta_2: Decay of the second-moment estimate.
+    """
+
+    learning_rate: float
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+
+    def build(self):
+        """A fresh ``keras.optimizers.Adam``."""
+        import keras
+
+        return keras.optimizers.Adam(
+            learning_rate=self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2
+        )
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+class Config:
+    """What the family configs share: a family name, JSON round trips, a post-init freeze.
+
+    A new family's config is a frozen dataclass subclassing this one, with its
+    :attr:`kind` (the key of :data:`CONFIGS`) and its builder registered by
+    :func:`zoo.recipes.builders.register`.
+    """
+
+    #: The key of :data:`CONFIGS` (written as ``"family"`` in the JSON form).
+    kind = None
+    #: Short keys that stand for several settings: ``learning_rate`` sets both players'.
+    ALIASES = {}
+
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, list | tuple | Mapping):
+                object.__setattr__(self, field.name, _frozen(value))
+
+    @property
+    def family(self):
+        """The :data:`zoo.models.FAMILIES` key of the model this config builds."""
+        return self.kind
+
+    def to_dict(self):
+        """The JSON form: ``{"family": ..., setting: value, ...}``; see :func:`from_dict`."""
+        return {
+            "family": self.kind,
+            **{f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)},
+        }
+
+    def to_json(self):
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class GANConfig(Config):
+    """A :class:`zoo.GAN`: two networks, two optimizers, the losses and the step's shape.
+
+    Args:
+        latent_dim: Size of the generator's noise.
+        generator: Noise -> images.
+        discriminator: Images -> one logit.
+        d_optimizer: D's optimizer.
+        g_optimizer: G's optimizer.
+        generator_loss: A name of :data:`zoo.losses.GENERATOR_LOSSES`.
+        discriminator_loss: A name of :data:`zoo.losses.DISCRIMINATOR_LOSSES`.
+        gradient_penalty: Weight of the gradient penalty on D; 0: none.
+        d_steps: D updates per G update.
+        reuse_fakes: G's update reuses D's fake batch (one generator pass per
+            step); ``False`` draws fresh noise for G, as keras-io does.
+        joint_batch: D runs once on the real and fake batch concatenated.
+        network_range: The range of the networks' images, ``(0, 1)`` or ``(-1, 1)``.
+        seed: Seed of the training noise.
+    """
+
+    kind = "gan"
+    ALIASES = {
+        "learning_rate": ("d_optimizer.learning_rate", "g_optimizer.learning_rate"),
+        "beta_1": ("d_optimizer.beta_1", "g_optimizer.beta_1"),
+        "beta_2": ("d_optimizer.beta_2", "g_optimizer.beta_2"),
+        "d_learning_rate": ("d_optimizer.learning_rate",),
+    }
+
+    latent_dim: int
+    generator: Net
+    discriminator: Net
+    d_optimizer: Adam
+    g_optimizer: Adam
+    generator_loss: str = "non_saturating"
+    discriminator_loss: str = "cross_entropy"
+    gradient_penalty: float = 0.0
+    d_steps: int = 1
+    reuse_fakes: bool = True
+    joint_batch: bool = False
+    network_range: tuple = (0.0, 1.0)
+    seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class AutoencoderConfig(Config):
+    """A :class:`zoo.Autoencoder`, or a :class:`zoo.ContractiveAutoencoder` when lambda > 0.
+
+    Args:
+        code_dim: Size of the code.
+        encoder: Images -> codes.
+        decoder: Codes -> images.
+        optimizer: The autoencoder's optimizer.
+        reconstruction: ``"mse"`` or ``"bce"``.
+        reduction: ``"sum"`` over pixels or ``"mean"``.
+        contractive_weight: lambda of ``||dh/dx||_F^2``; 0 builds the plain autoencoder.
+        network_range: The range of the networks' images.
+        seed: Seed of the model.
+    """
+
+    kind = "autoencoder"
+    ALIASES = {
+        "learning_rate": ("optimizer.learning_rate",),
+        "beta_1": ("optimizer.beta_1",),
+        "beta_2": ("optimizer.beta_2",),
+    }
+
+    code_dim: int
+    encoder: Net
+    decoder: Net
+    optimizer: Adam
+    reconstruction: str = "mse"
+    reduction: str = "sum"
+    contractive_weight: float = 0.0
+    network_range: tuple = (0.0, 1.0)
+    seed: int = 0
+
+    @property
+    def family(self):
+        return "contractive_autoencoder" if self.contractive_weight > 0 else "autoencoder"
+
+
+@dataclasses.dataclass(frozen=True)
+class VAEConfig(Config):
+    """A :class:`zoo.VAE` (a beta-VAE for ``beta != 1``).
+
+    Args:
+        latent_dim: Size of the latent code.
+        encoder: Images -> (mean, log-variance).
+        decoder: Codes -> images.
+        optimizer: The VAE's optimizer.
+        beta: Weight of the KL term.
+        reconstruction: ``"bce"`` or ``"mse"``.
+        reduction: ``"sum"`` over pixels or ``"mean"``.
+        network_range: The range of the networks' images.
+        seed: Seed of the sampling noise.
+    """
+
+    kind = "vae"
+    ALIASES = AutoencoderConfig.ALIASES
+
+    latent_dim: int
+    encoder: Net
+    decoder: Net
+    optimizer: Adam
+    beta: float = 1.0
+    reconstruction: str = "bce"
+    reduction: str = "sum"
+    network_range: tuple = (0.0, 1.0)
+    seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class LatentGANConfig(Config):
+    """A :class:`zoo.LatentGAN`: a GAN over an autoencoder's codes, trained with it.
+
+    Args:
+        latent_dim: Size of the generator's noise.
+        autoencoder: The autoencoder whose codes the GAN learns; it is built with
+            this config's ``seed`` (the ``seed`` key sets both).
+        generator: Noise -> codes.
+        discriminator: Codes -> one logit.
+        d_optimizer: D's optimizer.
+        g_optimizer: G's optimizer.
+        generator_loss: A name of :data:`zoo.losses.GENERATOR_LOSSES`.
+        discriminator_loss: A name of :data:`zoo.losses.DISCRIMINATOR_LOSSES`.
+        gradient_penalty: Weight of the gradient penalty on D; 0: none.
+        d_steps: D updates per G update.
+        reuse_fakes: G's update reuses D's fake batch.
+        seed: Seed of the training noise (and of the autoencoder).
+    """
+
+    kind = "latent_gan"
+    ALIASES = {
+        **GANConfig.ALIASES,
+        "ae_learning_rate": ("autoencoder.optimizer.learning_rate",),
+        "seed": ("seed", "autoencoder.seed"),
+    }
+
+    latent_dim: int
+    autoencoder: AutoencoderConfig
+    generator: Net
+    discriminator: Net
+    d_optimizer: Adam
+    g_optimizer: Adam
+    generator_loss: str = "non_saturating"
+    discriminator_loss: str = "cross_entropy"
+    gradient_penalty: float = 0.0
+    d_steps: int = 1
+    reuse_fakes: bool = True
+    seed: int = 0
+
+
+#: The family configs by their JSON ``"family"`` name.
+CONFIGS = {c.kind: c for c in (GANConfig, AutoencoderConfig, VAEConfig, LatentGANConfig)}
+_SPECS = {"Net": Net, "Adam": Adam}
+
+
+def _field_type(cls, name):
+    hint = {f.name: f.type for f in dataclasses.fields(cls)}[name]
+    return hint if isinstance(hint, type) else _SPECS.get(hint) or CONFIGS.get(hint)
+
+
+def _build(cls, values, where):
+    fields = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - fields)
+    if unknown:
+        raise ValueError(
+            f"{where}: unknown setting(s) {', '.join(map(repr, unknown))} of "
+            f"{cls.__name__}; its settings are {', '.join(sorted(fields))}."
+        )
+    kwargs = {}
+    for name, value in values.items():
+        kind = _field_type(cls, name)
+        if kind is Net and isinstance(value, Mapping):
+            value = Net(value["builder"], {k: v for k, v in value.items() if k != "builder"})
+        elif kind is Adam and isinstance(value, Mapping):
+            value = _build(Adam, value, f"{where}.{name}")
+        elif isinstance(kind, type) and issubclass(kind, Config) and isinstance(value, Mapping):
+            value = from_dict(value, f"{where}.{name}")
+        kwargs[name] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as e:  # a missing required setting
+        raise ValueError(f"{where}: {e}") from None
+
+
+def from_dict(values, where="config"):
+    """The config that :meth:`to_dict` wrote (lists become tuples).
+
+    Args:
+        values: ``{"family": ..., setting: value, ...}``, e.g. from a ``run.json``.
+        where: What the values are, for the error message.
+
+    Returns:
+        A config of :data:`CONFIGS`.
+
+    Raises:
+        ValueError: an unknown family or setting, or a missing one.
+    """
+    values = dict(values)
+    family = values.pop("family", None)
+    if family not in CONFIGS:
+        raise ValueError(f"{where}: unknown family {family!r}; choose one of {list(CONFIGS)}.")
+    return _build(CONFIGS[family], values, where)
+
+
+# -- settings by dotted key ------------------------------------------------------------------
+def keys(config, prefix=""):
+    """Every settable key of ``config`` and its current value, dotted, in field order.
+
+    A network's keys are its spec's keyword arguments and its builder's other
+    keyword-only ones (``generator.dropout`` ...), and ``generator.builder``.
+
+    Returns:
+        ``dict`` from key to value.
+    """
+    out = {}
+    for field in dataclasses.fields(config):
+        value, key = getattr(config, field.name), prefix + field.name
+        if isinstance(value, Net):
+            out[f"{key}.builder"] = value.builder
+            out.update({f"{key}.{k}": v for k, v in value.settable().items()})
+        elif dataclasses.is_dataclass(value):
+            out.update(keys(value, f"{key}."))
+        else:
+            out[key] = value
+    return out
+
+
+def _set(config, path, value):
+    head, _, rest = path.partition(".")
+    current = getattr(config, head)
+    if not rest:
+        return dataclasses.replace(config, **{head: value})
+    if isinstance(current, Net):
+        if rest == "builder":
+            return dataclasses.replace(config, **{head: Net(value, current.kwargs)})
+        return dataclasses.replace(
+            config, **{head: Net(current.builder, {**current.kwargs, rest: value})}
+        )
+    return dataclasses.replace(config, **{head: _set(current, rest, value)})
+
+
+def expand(config, key, aliases=None):
+    """The dotted keys that ``key`` sets: itself, or those of a recipe's or the family's alias."""
+    aliases = {**type(config).ALIASES, **(aliases or {})}
+    return tuple(aliases.get(key, (key,)))
+
+
+def override(config, overrides, aliases=None, where="the config"):
+    """``config`` with ``overrides`` applied, in order, each checked against its setting's type.
+
+    Args:
+        config: A family config.
+        overrides: ``{key: value}``: dotted keys of :func:`keys`, or aliases
+            (the family's :attr:`ALIASES`, then ``aliases``).
+        aliases: A recipe's own short keys (``{"hidden": ("generator.hidden", ...)}``).
+        where: What is being configured (a recipe's name), for the messages.
+
+    Returns:
+        A new config of the same class.
+
+    Raises:
+        TypeError: for a key that is no setting (the message lists the settings).
+        ValueError: for a value outside its setting's type or range.
+    """
+    settable = keys(config)
+    for key, value in overrides.items():
+        for path in expand(config, key, aliases):
+            if path not in settable:
+                known = sorted({*settable, *type(config).ALIASES, *(aliases or {})})
+                close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise TypeError(
+                    f"{where} has no setting {key!r}.{hint} Its settings are: {', '.join(known)}."
+                )
+            checked = _checks.check(key, path, value, settable[path], where)
+            config = _set(config, path, checked)
+    return config
