@@ -1,31 +1,22 @@
-"""GAN recipe candidates at the recipe's budget, scored alike: a table per recipe.
+"""A recipe's candidates at a pinned budget, scored alike: the table its choices quote.
 
-Trains a GAN recipe at its budget on full MNIST once per candidate, each a set
-of recipe overrides, then scores 10,000
-samples of each with ``zoo eval``'s code (:func:`zoo.evaluation.evaluate_model`):
+Trains a recipe on full MNIST once per candidate and scores 10,000 samples
+of each with ``zoo eval``'s code (:func:`zoo.evaluation.evaluate_model`):
 class coverage (the share of each digit class by zoo's classifier; the smallest
-share, and how many classes hold over 2%) and FD in that classifier's features.
-Prints a table; ``--json`` keeps it.
+share, and how many classes hold over 2%) and FD in that classifier's features;
+a VAE also by its test ELBO and IWAE bound. Prints a table; ``--json`` keeps it.
 
-* ``a002.aegan``: the remedies for its mode collapse that issue 13 names: the
-  article's own 32-d noise, balancing the players (D's learning rate, D steps),
-  D regularisation (a gradient penalty) and minibatch statistics. ``baseline``
-  is the recipe before the remedy (no gradient penalty).
-* ``a000.gan``: the article's discriminator BatchNormalization, with D run on
-  real and fake apart or, as the article's ``train_on_batch`` does, on both
-  concatenated (``joint_batch``); then remedies for the classes it under-draws.
-* ``a004.gan``: the article's ``Dense(7*7*256)`` grid generator against a
-  ``Dense(784)`` end, each with Adam's beta_1 = 0.5 (DCGAN's) and 0.9 (the
-  article's, Keras' default).
-* ``a004.beta_vae``: the same grid layer in the decoder, scored also by its
-  test ELBO and IWAE bound.
-* ``a003.latent_gan``: the recipe, and the article's own players (Adam(1e-3),
-  no BN in G) with each change alone; ``a001.dcgan``: the recipe as it is.
+The candidates are data, beside the recipe (``[recipe.candidates]`` in
+``zoo/recipes/articles/aNNN.toml``): each one is the recipe with the settings it
+lists, and every listed setting differs from the recipe's
+(``tests/test_config.py``), so a candidate means the same configuration when a
+recipe's default moves, or the suite fails. ``--epochs`` is required: a quoted
+figure names its budget.
 
-Usage (about 2-3 minutes a candidate on 2 idle cores)::
+Usage (about 2-3 minutes a dense candidate at 30 epochs on 2 idle cores)::
 
-    ZOO_MNIST_PATH=../shared/data/mnist.npz python bench/gan_candidates.py a002.aegan
-    python bench/gan_candidates.py a000.gan --only no_d_bn_apart article_bn_joint --json a000.json
+    ZOO_MNIST_PATH=../shared/data/mnist.npz python bench/gan_candidates.py a002.aegan --epochs 30
+    python bench/gan_candidates.py a000.gan --epochs 30 --only recipe article_d --json a000.json
 """
 
 import argparse
@@ -37,66 +28,29 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-#: recipe -> candidate name -> recipe overrides.
-CANDIDATES = {}
-CANDIDATES["a002.aegan"] = {
-    "baseline": {"gradient_penalty": 0.0},
-    "noise_32": {"latent_dim": 32},
-    "d_lr_1e-4": {"d_learning_rate": 1e-4},
-    "d_steps_2": {"d_steps": 2},
-    "gradient_penalty_1": {"gradient_penalty": 1.0},
-    "gradient_penalty_10": {"gradient_penalty": 10.0},
-    "minibatch_std": {"d_minibatch_std": True},
-    "minibatch_std_noise_32": {"d_minibatch_std": True, "latent_dim": 32},
-    "gradient_penalty_1_minibatch_std": {"gradient_penalty": 1.0, "d_minibatch_std": True},
-    # The generator's BatchNormalization (article 000's layout, not this article's)
-    "gradient_penalty_1_no_g_bn": {"gradient_penalty": 1.0, "g_batch_norm": False},
-}
-CANDIDATES["a000.gan"] = {
-    "no_d_bn_apart": {"d_batch_norm": False, "joint_batch": False},  # the recipe before
-    "article_bn_apart": {"d_batch_norm": True, "joint_batch": False},
-    "article_bn_joint": {"d_batch_norm": True, "joint_batch": True},  # the recipe
-    "joint_no_bn": {"d_batch_norm": False, "joint_batch": True},
-    "article_bn_joint_gp_1": {"gradient_penalty": 1.0},
-    "article_bn_joint_d_lr_1e-4": {"d_learning_rate": 1e-4},
-    "no_d_bn_apart_gp_1": {"d_batch_norm": False, "joint_batch": False, "gradient_penalty": 1.0},
-    "joint_no_bn_gp_1": {"d_batch_norm": False, "joint_batch": True, "gradient_penalty": 1.0},
-}
-ARTICLE_GRID = {"g_grid": (7, 7, 256)}
-CANDIDATES["a004.gan"] = {
-    "dense_784": {},  # the recipe before: Dense(784, tanh) instead of the article's grid layer
-    "article_grid": ARTICLE_GRID,
-    "article_grid_beta_1_0.9": {**ARTICLE_GRID, "beta_1": 0.9},  # Adam's default, the article's
-    "dense_784_beta_1_0.9": {"beta_1": 0.9},
-    "dense_784_gp_1": {"gradient_penalty": 1.0},
-    "dense_784_gp_1_beta_1_0.9": {"gradient_penalty": 1.0, "beta_1": 0.9},
-}
-# A VAE: its decoder with the article's Dense(7*7*256) grid layer, or ending in Dense(784)
-CANDIDATES["a004.beta_vae"] = {"dense_784": {}, "article_grid": {"decoder_grid": (7, 7, 256)}}
-# The recipes measured as they are (coverage at the budget): ``--epochs`` sets another.
-CANDIDATES["a003.latent_gan"] = {
-    "recipe": {},
-    # The article's players: Adam(1e-3) (beta_1 0.9), no BN in G; then each change alone
-    "article_adam_no_g_bn": {"learning_rate": 1e-3, "beta_1": 0.9, "g_batch_norm": False},
-    "dcgan_adam_no_g_bn": {"g_batch_norm": False},
-    "article_adam_g_bn": {"learning_rate": 1e-3, "beta_1": 0.9},
-    "gradient_penalty_1": {"gradient_penalty": 1.0},
-    "gradient_penalty_10": {"gradient_penalty": 10.0},
-}
-CANDIDATES["a001.dcgan"] = {"recipe": {}}
+
+def candidates_of(recipe):
+    """The recipe's candidates (``Recipe.candidates``, in its data file), by name."""
+    from zoo import recipes
+
+    return dict(recipes.get(recipe).candidates)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("recipe", choices=list(CANDIDATES))
+    parser.add_argument("recipe", help="a recipe with candidates in its data file")
     parser.add_argument("--only", nargs="*", help="candidates to run (default: all)")
-    parser.add_argument("--epochs", type=int, default=None, help="default: the recipe's budget")
+    parser.add_argument(
+        "--epochs", type=int, required=True, help="epochs of every candidate (pin the budget)"
+    )
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/bench-candidates")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
-    candidates = CANDIDATES[args.recipe]
+    candidates = candidates_of(args.recipe)
+    if len(candidates) < 2:
+        parser.error(f"{args.recipe} has no candidates to compare in its data file")
     unknown = sorted(set(args.only or ()) - set(candidates))
     if unknown:
         parser.error(
@@ -125,7 +79,7 @@ def main(argv=None):
         scores = evaluation.evaluate_model(model, real, n=args.samples, seed=args.seed)
         gen = scores["generative"]
         rows[name] = {
-            "overrides": candidates[name],
+            "overrides": dict(candidates[name]),
             "train_seconds": round(seconds, 1),
             "fd": gen["fd"],
             "min_class_share": gen["min_class_share"],
@@ -137,8 +91,7 @@ def main(argv=None):
         }
         print(f"{name}: {json.dumps(rows[name])}", flush=True)
     floor = real.floor
-    budget = args.epochs or "budget"
-    print(f"\n{args.recipe}, {budget} epochs, seed {args.seed}, {args.samples} samples")
+    print(f"\n{args.recipe}, {args.epochs} epochs, seed {args.seed}, {args.samples} samples")
     print(f"{'candidate':<24} {'FD':>8} {'min share':>10} {'classes >2%':>12} {'train s':>8}")
     print(f"{'real train digits':<24} {floor['fd']:>8.2f} {floor['min_class_share']:>10.3f} "
           f"{floor['classes_above_2pct']:>12d} {'':>8}")  # fmt: skip

@@ -252,10 +252,11 @@ show_grid(served, ncols=8, title="VAE samples drawn from the SavedModel")
 # * Give the DCGAN more epochs than its budget (`python -m zoo train a001.dcgan --epochs 30
 #   --out runs/a001.dcgan`, resumable if stopped; on a GPU an epoch takes seconds), then
 #   `python -m zoo eval runs/a001.dcgan` for the table above.
-# * Raise the VAE's KL weight (`recipes.build("a001.vae", beta=0.01)`, or `reduction="sum"`,
-#   which makes the loss a Gaussian ELBO with a fixed pixel variance): samples from the prior
-#   should then look more like the reconstructions, at some cost in sharpness. Notebook 004 does this comparison with β = 1
-#   and β = 4.
+# * Raise the VAE's KL weight (`recipes.build("a001.vae", beta=0.01)`): samples from the prior
+#   should then look more like the reconstructions, at some cost in sharpness.
+#   `reduction="sum"` goes the other way: it sums the squared error over the 784 pixels
+#   instead of averaging it, so the KL term's relative weight drops 784-fold. Notebook 004
+#   does this comparison with β = 1 and β = 4.
 # * `recipes.build("a001.dcgan", generator_loss="minimax")` trains the generator on the
 #   article's literal `log(1 - D(G(z)))`.
 # * Compare the DCGAN with the dense GANs of notebooks 000 and 004 at equal training time.

@@ -5,9 +5,11 @@ by its family's builder; any setting of the family is a key of ``build`` and
 ``--set`` on every recipe of it, checked against the setting's type.
 """
 
+import argparse
 import dataclasses
 import json
 import os
+import re
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -161,3 +163,38 @@ def test_optimizer_keys_are_what_a_resume_may_change():
     assert keys[:3] == ["learning_rate", "beta_1", "beta_2"]
     assert "ae_learning_rate" in keys and "autoencoder.optimizer.learning_rate" in keys
     assert "gradient_penalty" not in keys and "d_learning_rate" in keys
+
+
+# -- evidence that cannot go stale -------------------------------------------------------------
+WITH_CANDIDATES = [n for n in NAMES if recipes.get(n).candidates]
+QUOTED = re.compile(r"`python bench/gan_candidates\.py ([^`]+)`")
+
+
+@pytest.mark.parametrize("name", WITH_CANDIDATES)
+def test_each_candidate_differs_from_its_recipe_by_every_setting_it_lists(name):
+    # A candidate is the recipe with the settings it lists; if a recipe's default moves onto
+    # a listed value, the candidate no longer measures what its name and the quoted figures
+    # say, and this fails until the evidence is revisited.
+    recipe = recipes.get(name)
+    assert "recipe" in recipe.candidates and not recipe.candidates["recipe"]
+    for label, overrides in recipe.candidates.items():
+        listed = {path for key in overrides for path in recipe.expand(key)}
+        assert set(recipe.changed(**overrides)) == listed, (label, dict(overrides))
+
+
+def test_every_quoted_candidates_command_pins_its_budget_and_names_real_candidates():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("recipe")
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--only", nargs="*")
+    quoted = 0
+    for recipe in recipes.REGISTRY.values():
+        for text in (recipe.summary, *recipe.choices):
+            for command in QUOTED.findall(text):
+                args = parser.parse_args(command.split())
+                target = recipes.get(args.recipe)
+                assert args.epochs, f"{recipe.name} quotes {command!r} without --epochs"
+                assert f"{args.epochs} epochs" in text, (recipe.name, command)
+                assert set(args.only or ()) <= set(target.candidates), (recipe.name, command)
+                quoted += 1
+    assert quoted >= 8

@@ -332,17 +332,23 @@ def _metric_variables(model):
 
 
 def _optimizers(model, scheduled=False):
-    """The model's optimizers whose learning rate is a number (all with ``scheduled``)."""
-    inner = getattr(model, "autoencoder", None)
-    found = [getattr(model, n, None) for n in ("optimizer", "d_optimizer", "g_optimizer")]
-    found += [getattr(inner, "optimizer", None)]
-    unique = {id(o): o for o in found if isinstance(o, keras.optimizers.Optimizer)}
-    return [
-        o
-        for o in unique.values()
-        if scheduled
-        or not isinstance(o._learning_rate, keras.optimizers.schedules.LearningRateSchedule)
-    ]
+    """The model's optimizers whose learning rate is a number (all with ``scheduled``).
+
+    A zoo family declares where its optimizers are (``ZooModel.optimizer_names``);
+    any other Keras model has ``model.optimizer``.
+    """
+    if hasattr(model, "named_optimizers"):
+        found = list(model.named_optimizers().values())
+    else:
+        found = [model.optimizer] if isinstance(model.optimizer, keras.optimizers.Optimizer) else []
+    unique = {id(o): o for o in found}
+    return [o for o in unique.values() if scheduled or not _scheduled(o)]
+
+
+def _scheduled(optimizer):
+    """Whether its learning rate is a schedule (a serialised object in its config, not a number)."""
+    inner = getattr(optimizer, "inner_optimizer", optimizer)  # a LossScaleOptimizer's
+    return not isinstance(inner.get_config()["learning_rate"], int | float)
 
 
 def _build_optimizers(model):

@@ -100,10 +100,12 @@ class ExportedModel:
 
 
 def is_vae(model):
-    """Whether ``model`` has a Gaussian posterior: a :class:`zoo.VAE`, or a VAE's export."""
-    from zoo.models import VAE
+    """Whether ``model`` has a likelihood and a Gaussian posterior, as its family declares.
 
-    return isinstance(model, VAE) or bool(getattr(model, "is_vae", False))
+    A zoo model says so by its family's ``has_likelihood``; an export's loader
+    (:class:`ExportModel`) by ``is_vae``.
+    """
+    return bool(getattr(model, "has_likelihood", False) or getattr(model, "is_vae", False))
 
 
 def capabilities(model):

@@ -58,19 +58,13 @@ def _read_json(path):
 
 
 def recipe_of(model, run=None):
-    """The recipe ``model`` was built from: ``run.json``'s, else the one its name spells.
+    """The recipe ``model`` was built from: its own ``recipe`` setting, else ``run.json``'s.
 
-    Recipes name their models like themselves with ``_`` for ``.``
-    (``a000.gan`` builds ``a000_gan``).
+    Models built by :func:`zoo.recipes.build` keep their recipe's name in their
+    config; a model saved before they did, or built by hand, has none, and its
+    run directory's ``run.json`` may name it. Nothing is guessed from a model's name.
     """
-    if run and run.get("recipe"):
-        return run["recipe"]
-    from zoo import recipes
-
-    for name in recipes.names():
-        if model.name in (name, name.replace(".", "_")):
-            return name
-    return None
+    return getattr(model, "recipe", None) or (run or {}).get("recipe")
 
 
 def _count(variables):

@@ -144,6 +144,13 @@ class ZooModel(keras.Model):
     sample_kind = "reconstructions"
     #: The serving signatures, default first (:class:`Endpoint`).
     endpoints = ()
+    #: Where its optimizers are, by attribute name (dotted into a sub-model:
+    #: ``"autoencoder.optimizer"``): what checkpoints save and restore, and what a
+    #: resume with changed optimizer settings re-tunes (:meth:`named_optimizers`).
+    optimizer_names = ("optimizer",)
+    #: Whether it has a likelihood to bound: an ELBO and an IWAE bound for ``zoo eval``,
+    #: and ``encode`` returning a Gaussian posterior's ``(mean, log-variance)``.
+    has_likelihood = False
 
     def __init__(self, network_range=(0.0, 1.0), seed=None, recipe=None, **kwargs):
         super().__init__(**kwargs)
@@ -265,6 +272,19 @@ class ZooModel(keras.Model):
 
     def build_optimizers(self):
         build_once(self.optimizer, self.trainable_variables)
+
+    def named_optimizers(self):
+        """``{name: optimizer}`` of the :attr:`optimizer_names` that are set (once compiled)."""
+        found = {}
+        for name in self.optimizer_names:
+            owner, _, attribute = name.rpartition(".")
+            target = self
+            for part in owner.split(".") if owner else ():
+                target = getattr(target, part, None)
+            optimizer = getattr(target, attribute, None)
+            if isinstance(optimizer, keras.optimizers.Optimizer):
+                found[name] = optimizer
+        return found
 
     def _compile_with(self, kwargs, **zoo_args):
         """Runs ``keras.Model.compile`` and keeps ``zoo_args`` for the saved config."""

@@ -84,6 +84,7 @@ class GAN(ZooModel):
 
     loss_names = ("d_loss", "g_loss")
     family = "gan"
+    optimizer_names = ("d_optimizer", "g_optimizer")
     sample_kind = "samples"
     endpoints = (
         Endpoint("generate", "generate", LATENT, ("images",)),

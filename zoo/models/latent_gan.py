@@ -31,6 +31,7 @@ class LatentGAN(GAN):
     """
 
     family = "latent_gan"
+    optimizer_names = ("d_optimizer", "g_optimizer", "autoencoder.optimizer")
 
     def __init__(self, generator, discriminator, autoencoder, train_autoencoder=True, **kwargs):
         code_dim = autoencoder.latent_dim

@@ -60,6 +60,7 @@ class VAE(Autoencoder):
 
     loss_names = ("loss", "reconstruction_loss", "kl_loss")
     family = "vae"
+    has_likelihood = True
     sample_kind = "samples"
     endpoints = (
         Endpoint("reconstruct", "reconstruct", IMAGES, ("images",)),

@@ -97,6 +97,11 @@ class Recipe:
             standing for one or more dotted settings of the config:
             ``{"hidden": ("generator.hidden", "discriminator.hidden")}``. The
             family's own (``learning_rate`` ...) come with its config class.
+        candidates: The configurations its measured choices compare, by name:
+            each the overrides that make it from the recipe, every one of which
+            differs from the recipe's value (``tests/test_config.py`` checks it),
+            so that a candidate cannot silently come to mean another
+            configuration when a default moves (``bench/gan_candidates.py``).
     """
 
     name: str
@@ -110,6 +115,7 @@ class Recipe:
     choices: tuple = ()
     compile_options: Mapping = dataclasses.field(default_factory=dict)
     aliases: Mapping = dataclasses.field(default_factory=dict)
+    candidates: Mapping = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         _nonempty(self, "name", "title", "summary", "value_range")
@@ -147,6 +153,10 @@ class Recipe:
         object.__setattr__(self, "aliases", types.MappingProxyType(aliases))
         object.__setattr__(self, "defects", tuple(self.defects))
         object.__setattr__(self, "choices", tuple(self.choices))
+        candidates = {k: types.MappingProxyType(dict(v)) for k, v in self.candidates.items()}
+        object.__setattr__(self, "candidates", types.MappingProxyType(candidates))
+        for overrides in self.candidates.values():
+            self.configure(**overrides)  # each names settings of the right types
 
     @property
     def family(self):
@@ -183,6 +193,15 @@ class Recipe:
     def configure(self, **overrides):
         """The recipe's config with ``overrides`` applied (keys as :func:`build` takes them)."""
         return cfg.override(self.config, overrides, self.aliases, where=self.name)
+
+    def changed(self, **overrides):
+        """The dotted settings whose values ``overrides`` change, ``{key: (before, after)}``."""
+        before, after = cfg.keys(self.config), cfg.keys(self.configure(**overrides))
+        return {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+
+    def expand(self, key):
+        """The dotted settings that ``key`` (a short key or a dotted one) stands for."""
+        return cfg.expand(self.config, key, self.aliases)
 
 
 def _flatten(values, prefix=""):
@@ -350,7 +369,7 @@ def optimizer_keys(recipe):
     settable = cfg.keys(recipe.config)
     dotted = [k for k in settable if "." in k and k.rpartition(".")[2] in OPTIMIZER_SETTINGS]
     dotted = [k for k in dotted if isinstance(_owner(recipe.config, k), cfg.Adam)]
-    aliases = {**type(recipe.config).ALIASES, **recipe.aliases}
+    aliases = {**recipe.aliases, **type(recipe.config).ALIASES}  # the recipe's own first
     short = [k for k, paths in aliases.items() if all(p in dotted for p in paths)]
     return short + dotted
 

@@ -40,14 +40,23 @@ def _autoencoder(config, recipe):
     return models.Autoencoder(encoder, decoder, **common)
 
 
-def _gan_losses(config):
-    return dict(
+def _adversarial(config, recipe):
+    """The GAN families' shared model arguments, and their ``compile`` arguments."""
+    model = dict(
+        d_steps=config.d_steps,
+        reuse_fakes=config.reuse_fakes,
+        seed=config.seed,
+        recipe=recipe,
+        name=_model_name(recipe, config.family),
+    )
+    compile_args = dict(
         d_optimizer=config.d_optimizer.build(),
         g_optimizer=config.g_optimizer.build(),
         generator_loss=config.generator_loss,
         discriminator_loss=config.discriminator_loss,
         gradient_penalty=config.gradient_penalty,
     )
+    return model, compile_args
 
 
 @functools.singledispatch
@@ -59,18 +68,15 @@ def _build(config, compile_options, recipe):
 def _(config: cfg.GANConfig, compile_options, recipe):
     generator = net(config.generator, config.latent_dim, IMAGE_SHAPE, "generator")
     discriminator = net(config.discriminator, IMAGE_SHAPE, 1, "discriminator")
+    args, compile_args = _adversarial(config, recipe)
     model = models.GAN(
         generator,
         discriminator,
-        d_steps=config.d_steps,
-        reuse_fakes=config.reuse_fakes,
         joint_batch=config.joint_batch,
         network_range=config.network_range,
-        seed=config.seed,
-        recipe=recipe,
-        name=_model_name(recipe, config.family),
+        **args,
     )
-    model.compile(**_gan_losses(config), **compile_options)
+    model.compile(**compile_args, **compile_options)
     return model
 
 
@@ -106,19 +112,10 @@ def _(config: cfg.LatentGANConfig, compile_options, recipe):
     code_dim = config.autoencoder.code_dim
     generator = net(config.generator, config.latent_dim, code_dim, "generator")
     discriminator = net(config.discriminator, code_dim, 1, "discriminator")
-    model = models.LatentGAN(
-        generator,
-        discriminator,
-        autoencoder,
-        d_steps=config.d_steps,
-        reuse_fakes=config.reuse_fakes,
-        seed=config.seed,
-        recipe=recipe,
-        name=_model_name(recipe, config.family),
-    )
-    model.compile(
-        **_gan_losses(config), ae_optimizer=config.autoencoder.optimizer.build(), **compile_options
-    )
+    args, compile_args = _adversarial(config, recipe)
+    model = models.LatentGAN(generator, discriminator, autoencoder, **args)
+    ae_optimizer = config.autoencoder.optimizer.build()
+    model.compile(**compile_args, ae_optimizer=ae_optimizer, **compile_options)
     return model
 
 

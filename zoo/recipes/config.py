@@ -103,12 +103,10 @@ class Net:
         """Keyword -> current value: the spec's own, then the builder's other defaults."""
         from zoo.recipes.networks import NETWORKS
 
-        params = inspect.signature(NETWORKS[self.builder]).parameters.values()
-        defaults = {
-            p.name: p.default
-            for p in params
-            if p.kind is p.KEYWORD_ONLY and p.default is not p.empty and p.name != "name"
-        }
+        # The first two parameters are the shapes the role passes; the rest are settings.
+        params = list(inspect.signature(NETWORKS[self.builder]).parameters.values())[2:]
+        defaults = {p.name: p.default for p in params if p.default is not p.empty}
+        defaults.pop("name", None)
         return {**defaults, **self.kwargs}
 
     def to_dict(self):
@@ -176,14 +174,14 @@ class Config:
         return json.dumps(self.to_dict(), sort_keys=True)
 
 
-@dataclasses.dataclass(frozen=True)
-class GANConfig(Config):
-    """A :class:`zoo.GAN`: two networks, two optimizers, the losses and the step's shape.
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AdversarialConfig(Config):
+    """What the GAN families share: the players, their optimizers, the losses, the step.
 
     Args:
         latent_dim: Size of the generator's noise.
-        generator: Noise -> images.
-        discriminator: Images -> one logit.
+        generator: Noise -> samples (images, or codes for a latent GAN).
+        discriminator: Samples -> one logit.
         d_optimizer: D's optimizer.
         g_optimizer: G's optimizer.
         generator_loss: A name of :data:`zoo.losses.GENERATOR_LOSSES`.
@@ -192,12 +190,9 @@ class GANConfig(Config):
         d_steps: D updates per G update.
         reuse_fakes: G's update reuses D's fake batch (one generator pass per
             step); ``False`` draws fresh noise for G, as keras-io does.
-        joint_batch: D runs once on the real and fake batch concatenated.
-        network_range: The range of the networks' images, ``(0, 1)`` or ``(-1, 1)``.
         seed: Seed of the training noise.
     """
 
-    kind = "gan"
     ALIASES = {
         "learning_rate": ("d_optimizer.learning_rate", "g_optimizer.learning_rate"),
         "beta_1": ("d_optimizer.beta_1", "g_optimizer.beta_1"),
@@ -215,9 +210,22 @@ class GANConfig(Config):
     gradient_penalty: float = 0.0
     d_steps: int = 1
     reuse_fakes: bool = True
+    seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GANConfig(AdversarialConfig):
+    """A :class:`zoo.GAN`: :class:`AdversarialConfig`'s settings, and these.
+
+    Args:
+        joint_batch: D runs once on the real and fake batch concatenated.
+        network_range: The range of the networks' images, ``(0, 1)`` or ``(-1, 1)``.
+    """
+
+    kind = "gan"
+
     joint_batch: bool = False
     network_range: tuple = (0.0, 1.0)
-    seed: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -288,45 +296,26 @@ class VAEConfig(Config):
     seed: int = 0
 
 
-@dataclasses.dataclass(frozen=True)
-class LatentGANConfig(Config):
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LatentGANConfig(AdversarialConfig):
     """A :class:`zoo.LatentGAN`: a GAN over an autoencoder's codes, trained with it.
 
+    :class:`AdversarialConfig`'s settings (the generator makes codes, the
+    discriminator judges them), and:
+
     Args:
-        latent_dim: Size of the generator's noise.
         autoencoder: The autoencoder whose codes the GAN learns; it is built with
             this config's ``seed`` (the ``seed`` key sets both).
-        generator: Noise -> codes.
-        discriminator: Codes -> one logit.
-        d_optimizer: D's optimizer.
-        g_optimizer: G's optimizer.
-        generator_loss: A name of :data:`zoo.losses.GENERATOR_LOSSES`.
-        discriminator_loss: A name of :data:`zoo.losses.DISCRIMINATOR_LOSSES`.
-        gradient_penalty: Weight of the gradient penalty on D; 0: none.
-        d_steps: D updates per G update.
-        reuse_fakes: G's update reuses D's fake batch.
-        seed: Seed of the training noise (and of the autoencoder).
     """
 
     kind = "latent_gan"
     ALIASES = {
-        **GANConfig.ALIASES,
+        **AdversarialConfig.ALIASES,
         "ae_learning_rate": ("autoencoder.optimizer.learning_rate",),
         "seed": ("seed", "autoencoder.seed"),
     }
 
-    latent_dim: int
     autoencoder: AutoencoderConfig
-    generator: Net
-    discriminator: Net
-    d_optimizer: Adam
-    g_optimizer: Adam
-    generator_loss: str = "non_saturating"
-    discriminator_loss: str = "cross_entropy"
-    gradient_penalty: float = 0.0
-    d_steps: int = 1
-    reuse_fakes: bool = True
-    seed: int = 0
 
 
 #: The family configs by their JSON ``"family"`` name.

@@ -186,6 +186,12 @@ def render_article(article_id, out_dir=DEFAULT_OUT_DIR):
         ),
         "## Images",
     ]
+    benchmark = load_benchmark(out_dir)
+    if benchmark:  # the images are that run's: dated, as its table is
+        out.append(
+            f"Drawn by the models of the benchmark run of {benchmark['date']} "
+            f"(`bench/train_recipes.py`), not regenerated since. {_CURRENT}"
+        )
     for r in recipes:
         what = (
             "samples from noise"
@@ -198,7 +204,6 @@ def render_article(article_id, out_dir=DEFAULT_OUT_DIR):
             out.append(
                 f"`{r.name}`: no image yet; run `python bench/train_recipes.py --recipes {r.name}`."
             )
-    benchmark = load_benchmark(out_dir)
     table = benchmark and benchmark_table(benchmark, [r.name for r in recipes])
     if table:
         out += [

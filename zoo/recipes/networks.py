@@ -1,10 +1,12 @@
 """The network builders a config's :class:`zoo.recipes.config.Net` may name.
 
-Every entry takes ``(input_shape, output_shape, *, name, **settings)``: the
-family builder passes the shapes of the network's role (noise size, image
-shape, code size, 1 for a discriminator's logit) and its name, the spec the
-settings. The settings are keyword-only with defaults, so that
-:func:`zoo.recipes.config.keys` lists every one a ``--set`` may change.
+Every entry takes ``(input_shape, output_shape, ..., name=...)``: the family
+builder passes the shapes of the network's role (noise size, image shape, code
+size, 1 for a discriminator's logit) and its name, the spec the settings. Every
+later parameter has a default, so that :func:`zoo.recipes.config.keys` lists
+every one a ``--set`` may change. :func:`zoo.networks.mlp` and
+:func:`zoo.networks.gaussian_encoder` take that form as they are; the others
+are adapted here.
 """
 
 from zoo import networks
@@ -13,64 +15,35 @@ from zoo.recipes import _nets
 __all__ = ["NETWORKS"]
 
 
-def mlp(
-    input_shape,
-    output_shape,
-    *,
-    hidden=(256,),
-    activation="relu",
-    batch_norm=False,
-    bn_momentum=0.99,
-    dropout=0.0,
-    output_activation=None,
-    name="mlp",
+def mlp_discriminator(
+    input_shape, output_shape, *, hidden=(256,), minibatch_std=False, name="discriminator"
 ):
-    """:func:`zoo.networks.mlp`."""
-    return networks.mlp(
-        input_shape,
-        output_shape,
-        tuple(hidden),
-        activation=activation,
-        batch_norm=batch_norm,
-        bn_momentum=bn_momentum,
-        dropout=dropout,
-        output_activation=output_activation,
-        name=name,
-    )
-
-
-def mlp_discriminator(input_shape, output_shape, *, hidden=(256,), minibatch_std=False, name):
     """An MLP to one logit; ``minibatch_std`` adds the batch's feature spread before it.
 
     With ``minibatch_std`` the MLP has one hidden layer
-    (:func:`zoo.recipes._nets.minibatch_discriminator`); without, it is :func:`mlp`.
+    (:func:`zoo.recipes._nets.minibatch_discriminator`); without, it is an ``mlp``.
     """
     if not minibatch_std:
-        return mlp(input_shape, output_shape, hidden=hidden, name=name)
+        return networks.mlp(input_shape, output_shape, hidden, name=name)
     if len(hidden) != 1:
         raise ValueError(f"minibatch_std takes one hidden layer; got hidden={tuple(hidden)}.")
     return _nets.minibatch_discriminator(input_shape, hidden=hidden[0], name=name)
 
 
-def grid_mlp(input_shape, output_shape, *, hidden=(512,), grid=(), output_activation, name):
+def grid_mlp(
+    input_shape, output_shape, *, hidden=(512,), grid=(), output_activation="sigmoid", name="mlp"
+):
     """An MLP ending in article 004's ``Dense(7*7*256)`` grid head, or in ``Dense(784)``.
 
     ``grid=(rows, cols, channels)`` builds :func:`zoo.recipes._nets.grid_head_mlp`;
-    ``()`` ends the MLP in a dense layer of the image's size (:func:`mlp`).
+    ``()`` ends the MLP in a dense layer of the image's size (:func:`zoo.networks.mlp`).
     """
     if grid:
         return _nets.grid_head_mlp(
             input_shape, tuple(hidden), tuple(grid), output_activation=output_activation, name=name
         )
-    return mlp(
-        input_shape, output_shape, hidden=hidden, output_activation=output_activation, name=name
-    )
-
-
-def gaussian_encoder(input_shape, output_shape, *, hidden=(512,), activation="relu", name):
-    """:func:`zoo.networks.gaussian_encoder`: images to ``output_shape``-d mean and log-variance."""
-    return networks.gaussian_encoder(
-        input_shape, output_shape, tuple(hidden), activation=activation, name=name
+    return networks.mlp(
+        input_shape, output_shape, hidden, output_activation=output_activation, name=name
     )
 
 
@@ -83,7 +56,7 @@ def dcgan_generator(
     kernel_size=4,
     bn_momentum=0.8,
     output_activation="tanh",
-    name,
+    name="network",
 ):
     """:func:`zoo.networks.dcgan_generator`, with the image's channels."""
     return networks.dcgan_generator(
@@ -99,7 +72,7 @@ def dcgan_generator(
 
 
 def dcgan_discriminator(
-    input_shape, output_shape, *, filters=(64, 128), kernel_size=5, dropout=0.3, name
+    input_shape, output_shape, *, filters=(64, 128), kernel_size=5, dropout=0.3, name="network"
 ):
     """:func:`zoo.networks.dcgan_discriminator` (one logit)."""
     return networks.dcgan_discriminator(
@@ -116,7 +89,7 @@ def upconv_decoder(
     filters=(32,),
     kernel_size=5,
     output_activation="sigmoid",
-    name,
+    name="network",
 ):
     """:func:`zoo.networks.upconv_decoder`."""
     return networks.upconv_decoder(
@@ -139,7 +112,7 @@ def bottleneck_generator(
     code_activation="linear",
     batch_norm=False,
     output_activation="sigmoid",
-    name,
+    name="network",
 ):
     """:func:`zoo.recipes._nets.bottleneck_generator`: article 002's generator."""
     return _nets.bottleneck_generator(
@@ -158,10 +131,10 @@ def bottleneck_generator(
 NETWORKS = {
     fn.__name__: fn
     for fn in (
-        mlp,
+        networks.mlp,
         mlp_discriminator,
         grid_mlp,
-        gaussian_encoder,
+        networks.gaussian_encoder,
         dcgan_generator,
         dcgan_discriminator,
         upconv_decoder,
