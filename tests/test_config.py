@@ -198,3 +198,15 @@ def test_every_quoted_candidates_command_pins_its_budget_and_names_real_candidat
                 assert set(args.only or ()) <= set(target.candidates), (recipe.name, command)
                 quoted += 1
     assert quoted >= 8
+
+
+def test_a_run_takes_one_settings_object_and_the_recipes_settings_apart():
+    from zoo import training
+
+    base = training.Settings(epochs=3, seed=2)
+    settings, overrides = training.Settings.split(
+        base, limit=64, allow_changes=["epochs"], hidden=16, **{"d_optimizer.beta_1": 0.0}
+    )
+    assert (settings.epochs, settings.seed, settings.limit) == (3, 2, 64)
+    assert settings.allow_changes == ("epochs",) and base.limit is None  # base is unchanged
+    assert overrides == {"hidden": 16, "d_optimizer.beta_1": 0.0}

@@ -24,7 +24,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from zoo import data
+from zoo import data, disk
 
 #: Bump when the architecture or the training recipe changes: old caches are
 #: then ignored (their file name differs), never silently reused.
@@ -192,13 +192,10 @@ def load_or_train(directory=None, path=None, verbose=2, source="auto"):
     )
     model, metadata = train_classifier(path, verbose=verbose, source=source)
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = f".tmp{os.getpid()}"
-    tmp_model = model_path.with_name(model_path.stem + tmp + ".keras")
-    model.save(tmp_model)
-    os.replace(tmp_model, model_path)
-    tmp_meta = meta_path.with_name(meta_path.name + tmp)
-    tmp_meta.write_text(json.dumps(metadata, indent=2) + "\n")
-    os.replace(tmp_meta, meta_path)
+    disk.atomic_write(model_path, model.save)
+    disk.atomic_write(
+        meta_path, lambda p: Path(p).write_text(json.dumps(metadata, indent=2) + "\n")
+    )
     return model, metadata
 
 

@@ -47,7 +47,23 @@ def cmd_train(args):
 
     overrides = _overrides(args)
     out_dir = args.out or f"runs/{args.recipe}"
-    options = distribute.compile_options(args.jit_compile, args.steps_per_execution)
+    settings = training.Settings(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        out_dir=out_dir,
+        source=args.source,
+        path=args.mnist,
+        limit=args.limit,
+        val_limit=args.val_limit,
+        seed=args.seed,
+        checkpoint_every=args.checkpoint_every,
+        fresh=args.fresh,
+        tensorboard=args.tensorboard,
+        deterministic=args.deterministic,
+        compile_options=distribute.compile_options(args.jit_compile, args.steps_per_execution),
+        allow_changes=tuple(k.strip() for k in (args.resume_with_changes or "").split(",") if k),
+        verbose=args.verbose,
+    )
     # The policy must be set before the model is built; the strategy's scope must
     # hold the building (variables), the checkpoint restore and fit.
     distribute.set_precision(args.mixed_precision)
@@ -55,25 +71,7 @@ def cmd_train(args):
         with distribute.strategy_scope("mirrored" if args.distribute else None) as strategy:
             if args.distribute:
                 print(f"Training on {strategy.num_replicas_in_sync} replica(s) (MirroredStrategy).")
-            training.train(
-                args.recipe,
-                epochs=args.epochs,
-                batch_size=args.batch_size,
-                out_dir=out_dir,
-                source=args.source,
-                path=args.mnist,
-                limit=args.limit,
-                val_limit=args.val_limit,
-                seed=args.seed,
-                verbose=args.verbose,
-                checkpoint_every=args.checkpoint_every,
-                fresh=args.fresh,
-                tensorboard=args.tensorboard,
-                deterministic=args.deterministic,
-                compile_options=options,
-                allow_changes=[k.strip() for k in (args.resume_with_changes or "").split(",") if k],
-                **overrides,
-            )
+            training.train(args.recipe, settings, **overrides)
     except training.DivergenceError as e:
         print(f"zoo: error: {e}", file=sys.stderr)
         return 3

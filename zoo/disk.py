@@ -121,3 +121,31 @@ def fsync(path):
             os.close(fd)
     except OSError:  # some systems cannot fsync a directory
         pass
+
+
+def atomic_write(path, write, then="Free some space and run the same command again."):
+    """Calls ``write(staging)`` and renames the result to ``path``: a kill leaves no torn file.
+
+    The one atomic write of zoo: the staging file sits beside ``path`` (same
+    disk, so the rename is atomic) and keeps its suffix (Keras picks a format
+    by it). A write that fails, a full disk included (:class:`DiskFullError`,
+    whose message ends with ``then``), leaves no partial file behind.
+
+    Args:
+        path: The file to write.
+        write: ``write(staging_path)`` writes the whole file.
+        then: What the user can do after a full disk.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(path) or "."
+    staging = os.path.join(directory, f".partial-{os.getpid()}-{os.path.basename(path)}")
+    try:
+        with full_disk_as_error(
+            directory, f"writing {os.path.basename(path)}", then, None, staging
+        ):
+            write(staging)
+        os.replace(staging, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(staging)
+        raise

@@ -2,24 +2,18 @@
 
 import importlib.util
 
-import numpy as np
-
-from zoo import recipes
+from zoo import checks, recipes
 
 __all__ = ["check", "check_changes"]
-
-
-def _positive(name, value):
-    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return int(value)
 
 
 def check(spec, epochs, batch_size, seed, checkpoint_every, val_limit, tensorboard, overrides):
     """Raises for a bad argument of a run; returns ``(epochs, batch_size)``, defaults filled in."""
     budget = dict(spec.budget)
-    epochs = _positive("epochs", budget["epochs"] if epochs is None else epochs)
-    batch_size = _positive("batch_size", budget["batch_size"] if batch_size is None else batch_size)
+    epochs = checks.positive_int("epochs", budget["epochs"] if epochs is None else epochs)
+    batch_size = checks.positive_int(
+        "batch_size", budget["batch_size"] if batch_size is None else batch_size
+    )
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer; got {seed!r}.")
     if not isinstance(checkpoint_every, int) or checkpoint_every < 0:
@@ -27,11 +21,8 @@ def check(spec, epochs, batch_size, seed, checkpoint_every, val_limit, tensorboa
             "--checkpoint-every (checkpoint_every) must be a whole number of steps >= 0 "
             f"(0: after each epoch only); got {checkpoint_every!r}."
         )
-    if val_limit is not None and (not isinstance(val_limit, int) or val_limit < 1):
-        raise ValueError(
-            "--val-limit (val_limit) must be a positive integer (None: the whole test set); "
-            f"got {val_limit!r}."
-        )
+    if val_limit is not None:
+        checks.positive_int("--val-limit (val_limit)", val_limit, " (None: the whole test set)")
     recipes.check_overrides(spec, overrides)
     if tensorboard and importlib.util.find_spec("tensorboard") is None:
         # Keras' TensorBoard callback would only fail at the end of the first epoch.

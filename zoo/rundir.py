@@ -6,7 +6,6 @@ has finished, ``history.json``, ``run.json``, the last grid again and
 ``model.keras``, which marks it finished and is written last.
 """
 
-import contextlib
 import json
 import os
 import shutil
@@ -15,7 +14,11 @@ from zoo import disk
 
 __all__ = [
     "CHECKPOINTS",
+    "EVAL",
     "FINAL_MODEL",
+    "HISTORY",
+    "LOSSES",
+    "RUN",
     "TENSORBOARD",
     "IDENTITY",
     "check_writable",
@@ -29,7 +32,12 @@ __all__ = [
     "write_gif",
 ]
 
+# The layout of a run directory: this module is its one owner; the rest of zoo
+# (training, evaluation, export) names these files through it.
 CHECKPOINTS, FINAL_MODEL, TENSORBOARD = "checkpoints", "model.keras", "tensorboard"
+HISTORY, RUN, LOSSES = "history.json", "run.json", "losses.png"
+#: What ``zoo eval`` writes beside a run's files.
+EVAL = "eval.json"
 
 
 def check_writable(out_dir):
@@ -89,24 +97,9 @@ def frames(out_dir, grid_name, epochs):
 
 
 def _atomic(path, write):
-    """Calls ``write(staging)`` and renames the result to ``path``: a kill leaves no torn file.
-
-    A write that fails (a full disk: :class:`zoo.disk.DiskFullError`) leaves no
-    partial file, and the checkpoints are kept for the same command to resume.
-    """
-    directory = os.path.dirname(path) or "."
-    staging = os.path.join(directory, ".partial-" + os.path.basename(path))
+    """:func:`zoo.disk.atomic_write`; after a full disk the checkpoints are kept to resume."""
     then = "The checkpoints are kept; free some space and run the same command again to finish."
-    try:
-        with disk.full_disk_as_error(
-            directory, f"writing {os.path.basename(path)}", then, None, staging
-        ):
-            write(staging)
-        os.replace(staging, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(staging)
-        raise
+    disk.atomic_write(path, write, then)
 
 
 def write_gif(paths, target):
@@ -139,15 +132,15 @@ def finish(out_dir, model, history, record, grid_name="samples"):
     """
     from zoo import plotting
 
-    _atomic(os.path.join(out_dir, "history.json"), lambda p: _dump(history, p))
+    _atomic(os.path.join(out_dir, HISTORY), lambda p: _dump(history, p))
     if history:
-        _atomic(os.path.join(out_dir, "losses.png"), lambda p: plotting.plot_history(history, p))
+        _atomic(os.path.join(out_dir, LOSSES), lambda p: plotting.plot_history(history, p))
     grids = frames(out_dir, grid_name, record["epochs"])
     if grids:
         _atomic(os.path.join(out_dir, f"{grid_name}.png"), lambda p: shutil.copyfile(grids[-1], p))
     if len(grids) > 1:
         write_gif(grids, os.path.join(out_dir, f"{grid_name}.gif"))
-    _atomic(os.path.join(out_dir, "run.json"), lambda p: _dump(record, p))
+    _atomic(os.path.join(out_dir, RUN), lambda p: _dump(record, p))
     # model.keras marks a finished run, so it is written last and atomically;
     # the checkpoints are only dropped once it is in place.
     _atomic(os.path.join(out_dir, FINAL_MODEL), model.save)
@@ -228,7 +221,7 @@ def complete(out_dir, identity):
     import keras
 
     final = os.path.join(out_dir, FINAL_MODEL)
-    with open(os.path.join(out_dir, "run.json")) as f:
+    with open(os.path.join(out_dir, RUN)) as f:
         saved = json.load(f)
     here = json.loads(json.dumps(identity))  # tuples -> lists, as run.json holds them
     diffs = [
@@ -245,7 +238,7 @@ def complete(out_dir, identity):
     clean_up(out_dir)
     print(f"zoo: {out_dir} held a finished run whose clean-up was cut short; completed it.")
     history = keras.callbacks.History()
-    with open(os.path.join(out_dir, "history.json")) as f:
+    with open(os.path.join(out_dir, HISTORY)) as f:
         history.history = json.load(f)
     history.epoch = list(range(len(next(iter(history.history.values()), []))))
     return keras.models.load_model(final), history

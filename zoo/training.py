@@ -31,7 +31,7 @@ from zoo import callbacks as zoo_callbacks
 from zoo.callbacks import DivergenceError
 from zoo.rundir import CHECKPOINTS, TENSORBOARD
 
-__all__ = ["DivergenceError", "Plan", "build", "build_model", "fit", "plan", "train"]
+__all__ = ["DivergenceError", "Plan", "Settings", "build", "build_model", "fit", "plan", "train"]
 
 
 def build_model(recipe, seed=0, compile_options=None, fit_steps=None, **overrides):
@@ -53,31 +53,103 @@ def build_model(recipe, seed=0, compile_options=None, fit_steps=None, **override
     )
 
 
+# -- 0. the settings -------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """How a run trains, beside what the recipe builds: one object, built once.
+
+    The command line builds it from its flags; :func:`train` takes it, or its
+    fields as keywords, and hands it to :func:`plan` whole.
+
+    Args:
+        epochs: Epochs; ``None``: the recipe's budget.
+        batch_size: Batch size; ``None``: the recipe's.
+        out_dir: Output directory; ``None``: ``runs/<recipe>``.
+        source: MNIST source for :func:`zoo.data.load_mnist` (``"auto"``,
+            ``"npz"``, ``"tfds"``, ``"sample"``).
+        path: A Keras-layout ``mnist.npz`` (else ``$ZOO_MNIST_PATH``).
+        limit: Use only the first ``limit`` training images.
+        val_limit: Test images used for validation each epoch (``None``: all).
+        seed: Seed of the initial weights, the data order and the model's noise.
+        checkpoint_every: Save a checkpoint every this many steps (and after
+            every epoch); ``0``: after every epoch only. A save takes about
+            0.1 s (a000.gan, 5 MB) to 0.3 s (a001.dcgan, 30 MB) on a busy CPU.
+        fresh: Ignore and delete earlier checkpoints, ``model.keras`` and
+            TensorBoard logs in ``out_dir``, and train from scratch.
+        tensorboard: Write TensorBoard logs to ``out_dir/tensorboard``.
+        deterministic: Call ``tf.config.experimental.enable_op_determinism()``
+            (process-wide, and cannot be undone) so that runs repeat exactly.
+            Keras runs without XLA then.
+        compile_options: ``jit_compile`` / ``steps_per_execution`` overriding
+            the recipe's (:func:`zoo.distribute.compile_options` parses the
+            command line's strings). To train on several devices or in mixed
+            precision, call :func:`train` inside :func:`zoo.distribute.strategy_scope`
+            and after :func:`zoo.distribute.set_precision`.
+        allow_changes: Keys that may differ from the checkpoint resumed:
+            ``"epochs"`` (to extend a run) and the recipe's optimizer settings
+            (``learning_rate``, ``ae_learning_rate``, ``d_optimizer.beta_1`` ...),
+            e.g. to go on from the last good checkpoint of a diverged run.
+        verbose: Passed to ``fit`` (``"auto"`` shows the progress bar).
+        callbacks: Extra Keras callbacks.
+    """
+
+    epochs: int | None = None
+    batch_size: int | None = None
+    out_dir: str | None = None
+    source: str = "auto"
+    path: str | None = None
+    limit: int | None = None
+    val_limit: int | None = 2000
+    seed: int = 0
+    checkpoint_every: int = 100
+    fresh: bool = False
+    tensorboard: bool = False
+    deterministic: bool = False
+    compile_options: dict | None = None
+    allow_changes: tuple = ()
+    verbose: str | int = "auto"
+    callbacks: tuple = ()
+
+    @classmethod
+    def split(cls, settings=None, **kwargs):
+        """``(settings with the keywords that are its fields, the other keywords)``."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        mine = {k: v for k, v in kwargs.items() if k in names}
+        if "allow_changes" in mine:
+            mine["allow_changes"] = tuple(mine["allow_changes"])
+        if "callbacks" in mine:
+            mine["callbacks"] = tuple(mine["callbacks"])
+        settings = dataclasses.replace(settings or cls(), **mine)
+        return settings, {k: v for k, v in kwargs.items() if k not in names}
+
+
 # -- 1. the plan ---------------------------------------------------------------------------
 @dataclasses.dataclass
 class Plan:
     """What a run trains, on what data, for how long, and where its files go.
 
-    Made by :func:`plan`; ``images`` are the training images (the offline sample
+    Made by :func:`plan`; ``epochs`` and ``batch_size`` are the settings' with the
+    recipe's budget filled in, ``images`` the training images (the offline sample
     already repeated to a full-MNIST epoch), ``steps`` the steps of one epoch.
     """
 
     recipe: recipes.Recipe
+    settings: Settings
+    overrides: dict
     epochs: int
     batch_size: int
-    seed: int
     out_dir: str
     images: np.ndarray
     val_data: tf.data.Dataset
     grid_images: np.ndarray
     source_text: str
     repeats: int
-    limit: int | None
-    overrides: dict
-    compile_options: dict | None = None
-    checkpoint_every: int = 100
-    val_limit: int | None = 2000
-    allow_changes: tuple = ()
+
+    def __getattr__(self, name):
+        # The run's other settings (seed, limit, val_limit ...) are the Settings' own.
+        if name != "settings" and name in Settings.__dataclass_fields__:
+            return getattr(self.settings, name)
+        raise AttributeError(name)
 
     @property
     def steps(self):
@@ -99,53 +171,41 @@ class Plan:
         }
 
 
-def plan(
-    recipe,
-    *,
-    epochs=None,
-    batch_size=None,
-    out_dir=None,
-    source="auto",
-    path=None,
-    limit=None,
-    val_limit=2000,
-    seed=0,
-    checkpoint_every=100,
-    fresh=False,
-    tensorboard=False,
-    compile_options=None,
-    allow_changes=(),
-    **overrides,
-):
-    """Checks a run's arguments, prepares its directory and loads its data.
+def plan(recipe, settings, overrides=None):
+    """Checks a run's settings, prepares its directory and loads its data.
 
-    Takes the arguments of :func:`train` (but ``verbose``, ``callbacks`` and
-    ``deterministic``) and raises what it raises for them.
+    Args:
+        recipe: A recipe name.
+        settings: The run's :class:`Settings`.
+        overrides: The recipe's settings to change (:func:`zoo.recipes.build`'s).
 
     Returns:
-        A :class:`Plan`.
+        A :class:`Plan`. Raises what :func:`train` raises for bad settings.
     """
     spec = recipes.get(recipe)
+    overrides = dict(overrides or {})
+    s = settings
     epochs, batch_size = runargs.check(
-        spec, epochs, batch_size, seed, checkpoint_every, val_limit, tensorboard, overrides
-    )
-    runargs.check_changes(spec, allow_changes)
-    out_dir = rundir.prepare(out_dir or os.path.join("runs", spec.name), fresh=fresh)
+        spec, s.epochs, s.batch_size, s.seed, s.checkpoint_every, s.val_limit, s.tensorboard,
+        overrides,
+    )  # fmt: skip
+    runargs.check_changes(spec, s.allow_changes)
+    out_dir = rundir.prepare(s.out_dir or os.path.join("runs", spec.name), fresh=s.fresh)
 
-    images, _ = data.load_mnist_arrays("train", source=source, path=path, limit=limit)
+    images, _ = data.load_mnist_arrays("train", source=s.source, path=s.path, limit=s.limit)
     with warnings.catch_warnings():  # a fallback to the sample was told once, just above
         warnings.simplefilter("ignore", UserWarning)
-        source_text = data.describe_source(source, path)  # may probe TFDS: once per run
+        source_text = data.describe_source(s.source, s.path)  # may probe TFDS: once per run
         val_data = data.load_mnist(
-            "test", source=source, path=path, batch_size=batch_size, limit=val_limit
+            "test", source=s.source, path=s.path, batch_size=batch_size, limit=s.val_limit
         )
-        grid_images, _ = data.load_mnist_arrays("test", source=source, path=path, limit=32)
+        grid_images, _ = data.load_mnist_arrays("test", source=s.source, path=s.path, limit=32)
     if len(images) == 0:
         raise ValueError(
             f"The training set is empty (0 images from {source_text}); "
             "check the MNIST file and --limit."
         )
-    repeats = batching.sample_repeats(images, source_text, limit)
+    repeats = batching.sample_repeats(images, source_text, s.limit)
     if repeats > 1:
         sample_size = len(images)
         images = np.concatenate([images] * repeats)[: batching.FULL_TRAIN_IMAGES]
@@ -156,21 +216,16 @@ def plan(
         )
     return Plan(
         recipe=spec,
+        settings=settings,
+        overrides=overrides,
         epochs=epochs,
         batch_size=batch_size,
-        seed=seed,
         out_dir=out_dir,
         images=images,
         val_data=val_data,
         grid_images=grid_images,
         source_text=source_text,
         repeats=repeats,
-        limit=limit,
-        overrides=overrides,
-        compile_options=compile_options,
-        checkpoint_every=checkpoint_every,
-        val_limit=val_limit,
-        allow_changes=tuple(allow_changes),
     )
 
 
@@ -210,7 +265,7 @@ def build(run_plan):
 
 
 # -- 3. the fit ----------------------------------------------------------------------------
-def fit(run_plan, model, checkpoint, *, verbose="auto", callbacks=(), tensorboard=False):
+def fit(run_plan, model, checkpoint):
     """Trains ``model`` to the plan's last epoch, from where ``checkpoint`` left off.
 
     A run resumed mid-epoch first finishes that epoch (its remaining batches),
@@ -225,12 +280,13 @@ def fit(run_plan, model, checkpoint, *, verbose="auto", callbacks=(), tensorboar
     # rundir.finish draws the GIF from every epoch's grid on disk.
     grid = zoo_callbacks.ImageGrid(out_dir, images=run_plan.grid_images, gif=False)
     curves = zoo_callbacks.LossCurves(
-        os.path.join(out_dir, "losses.png"), history=checkpoint.history
+        os.path.join(out_dir, rundir.LOSSES), history=checkpoint.history
     )
-    extra = [keras.callbacks.TensorBoard(os.path.join(out_dir, TENSORBOARD))] if tensorboard else []
+    board = [keras.callbacks.TensorBoard(os.path.join(out_dir, TENSORBOARD))]
+    extra = [*(board if run_plan.tensorboard else []), *run_plan.callbacks]
     # The checkpoint (and its NaN guard) goes first: a diverged step raises before
     # any other callback draws or logs it; its epoch-end save goes last.
-    all_callbacks = [checkpoint, grid, curves, *extra, *callbacks, checkpoint.save_epochs_last()]
+    all_callbacks = [checkpoint, grid, curves, *extra, checkpoint.save_epochs_last()]
 
     start, skip = checkpoint.epoch, checkpoint.batch
     segments = []  # (first epoch, end epoch, batches to skip, steps_per_epoch)
@@ -253,7 +309,7 @@ def fit(run_plan, model, checkpoint, *, verbose="auto", callbacks=(), tensorboar
             shuffle=False,  # the order is epoch_order's
             validation_data=run_plan.val_data,
             callbacks=all_callbacks,
-            verbose=verbose,
+            verbose=run_plan.verbose,
         )
     seconds = time.perf_counter() - started
     history.history = {k: list(v) for k, v in checkpoint.history.items()}
@@ -262,27 +318,7 @@ def fit(run_plan, model, checkpoint, *, verbose="auto", callbacks=(), tensorboar
 
 
 # -- 4. the artefacts, and the whole run -----------------------------------------------------
-def train(
-    recipe,
-    *,
-    epochs=None,
-    batch_size=None,
-    out_dir=None,
-    source="auto",
-    path=None,
-    limit=None,
-    val_limit=2000,
-    seed=0,
-    verbose="auto",
-    callbacks=(),
-    checkpoint_every=100,
-    fresh=False,
-    tensorboard=False,
-    deterministic=False,
-    compile_options=None,
-    allow_changes=(),
-    **overrides,
-):
+def train(recipe, settings=None, /, **kwargs):
     """Trains a recipe on MNIST and writes its artefacts to ``out_dir``; resumes a killed run.
 
     Writes ``model.keras``, ``history.json``, ``losses.png``, one image grid
@@ -299,36 +335,11 @@ def train(
 
     Args:
         recipe: A recipe name (see ``python -m zoo list``).
-        epochs: Epochs; defaults to the recipe's budget.
-        batch_size: Batch size; defaults to the recipe's.
-        out_dir: Output directory; defaults to ``runs/<recipe>``.
-        source: MNIST source for :func:`zoo.data.load_mnist` (``"auto"``,
-            ``"npz"``, ``"tfds"``, ``"sample"``).
-        path: A Keras-layout ``mnist.npz`` (else ``$ZOO_MNIST_PATH``).
-        limit: Use only the first ``limit`` training images.
-        val_limit: Test images used for validation each epoch (``None``: all).
-        seed: Seed of the initial weights, the data order and the model's noise.
-        verbose: Passed to ``fit`` (``"auto"`` shows the progress bar).
-        callbacks: Extra Keras callbacks.
-        checkpoint_every: Save a checkpoint every this many steps (and after
-            every epoch); ``0``: after every epoch only. A save takes about
-            0.1 s (a000.gan, 5 MB) to 0.3 s (a001.dcgan, 30 MB) on a busy CPU.
-        fresh: Ignore and delete earlier checkpoints, ``model.keras`` and
-            TensorBoard logs in ``out_dir``, and train from scratch.
-        tensorboard: Write TensorBoard logs to ``out_dir/tensorboard``.
-        deterministic: Call ``tf.config.experimental.enable_op_determinism()``
-            (process-wide, and cannot be undone) so that runs repeat exactly.
-            Keras runs without XLA then.
-        compile_options: ``jit_compile`` / ``steps_per_execution`` overriding
-            the recipe's (:func:`zoo.distribute.compile_options` parses the
-            command line's strings). To train on several devices or in mixed
-            precision, call this inside :func:`zoo.distribute.strategy_scope`
-            and after :func:`zoo.distribute.set_precision`.
-        allow_changes: Keys that may differ from the checkpoint resumed:
-            ``"epochs"`` (to extend a run) and the recipe's optimizer settings
-            (``learning_rate``, ``ae_learning_rate``, ``beta_1`` ...), e.g. to
-            go on from the last good checkpoint of a diverged run.
-        **overrides: Recipe hyperparameter overrides.
+        settings: The run's :class:`Settings` (epochs, data, output directory,
+            checkpoints ...); keywords named like its fields change it.
+        **kwargs: :class:`Settings` fields, and the recipe's settings to change
+            (:func:`zoo.recipes.build`'s overrides: ``beta=4.0``,
+            ``**{"d_optimizer.learning_rate": 1e-4}``).
 
     Returns:
         ``(model, history)``; ``history.history`` covers all epochs, those
@@ -346,39 +357,19 @@ def train(
     Example:
         >>> model, history = train("a000.gan", epochs=1, limit=512)  # doctest: +SKIP
     """
-    out_dir = rundir.check_writable(out_dir or os.path.join("runs", recipes.get(recipe).name))
-    with runlock.hold(out_dir):  # before anything in out_dir is read, cleared or written
-        run_plan = plan(
-            recipe,
-            epochs=epochs,
-            batch_size=batch_size,
-            out_dir=out_dir,
-            source=source,
-            path=path,
-            limit=limit,
-            val_limit=val_limit,
-            seed=seed,
-            checkpoint_every=checkpoint_every,
-            fresh=fresh,
-            tensorboard=tensorboard,
-            compile_options=compile_options,
-            allow_changes=allow_changes,
-            **overrides,
-        )
+    settings, overrides = Settings.split(settings, **kwargs)
+    out_dir = settings.out_dir or os.path.join("runs", recipes.get(recipe).name)
+    settings = dataclasses.replace(settings, out_dir=rundir.check_writable(out_dir))
+    with runlock.hold(settings.out_dir):  # before anything in out_dir is read, cleared or written
+        run_plan = plan(recipe, settings, overrides)
+        out_dir = run_plan.out_dir
         if rundir.is_finished(out_dir):  # killed after model.keras, before its clean-up
             return rundir.complete(out_dir, rundir.record(run_plan))
-        if deterministic:  # before the build, which drops XLA under op determinism
+        if settings.deterministic:  # before the build, which drops XLA under op determinism
             tf.config.experimental.enable_op_determinism()
         model, checkpoint, resumed = build(run_plan)
         try:
-            history, grid, seconds = fit(
-                run_plan,
-                model,
-                checkpoint,
-                verbose=verbose,
-                callbacks=callbacks,
-                tensorboard=tensorboard,
-            )
+            history, grid, seconds = fit(run_plan, model, checkpoint)
         except KeyboardInterrupt as e:  # the command line says where, and how to resume
             e.zoo_stopped = (checkpoint.step, checkpoint.epoch, checkpoint.saved_step)
             raise

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from zoo import data
+from zoo import data, rundir
 
 #: The file a run directory holds (``python -m zoo train ... --out DIR``).
-RUN_MODEL_FILE = "model.keras"
+RUN_MODEL_FILE = rundir.FINAL_MODEL
 _KINDS = (
     "a run directory holding model.keras (python -m zoo train ... --out DIR), "
     "a .keras file, or a SavedModel export (OUT/<n>/ holding saved_model.pb, or its base OUT/; "

@@ -20,11 +20,11 @@ import time
 
 import numpy as np
 
-from zoo import data
+from zoo import checks, data, rundir
 from zoo.evaluation import features, likelihood, loading
 
 #: The file :func:`evaluate` writes into a run directory.
-EVAL_FILE = "eval.json"
+EVAL_FILE = rundir.EVAL
 #: The JSON sections, each present when the model has the capability.
 SECTIONS = ("generative", "reconstruction", "likelihood")
 
@@ -247,8 +247,7 @@ def evaluate(
         TypeError: a model with neither ``sample`` nor ``reconstruct``.
     """
     for name, value in (("samples", samples), ("k", k), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be a positive integer; got {value}.")
+        checks.positive_int(f"--{name.replace('_', '-')}", value)
     start = time.perf_counter()
     model, kind = loading.load(path)
     caps = _scorable(model)  # before loading MNIST: fail fast

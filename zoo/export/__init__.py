@@ -61,6 +61,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import checks
 from zoo.export import metadata, tflite
 from zoo.export.paths import (
     RUN_MODEL_FILE,
@@ -285,8 +286,7 @@ def sample_grid_from_export(export_dir, n=64, seed=0):
         ValueError: if ``n`` is not positive, or the export has no ``generate``
             signature (autoencoders).
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer; got {n!r}.")
+    checks.positive_int("n", n)
     directory = saved_model_dir(export_dir)
     loaded = tf.saved_model.load(directory)
     if "generate" not in loaded.signatures:

@@ -18,12 +18,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import rundir
 from zoo.export.signatures import INPUT_VALUES, OUTPUT_RANGES
 
 EXTRA_DIR = "assets.extra"
 METADATA_FILE = "zoo.json"
 WARMUP_FILE = "tf_serving_warmup_requests"
-RUN_FILE, EVAL_FILE = "run.json", "eval.json"
+RUN_FILE, EVAL_FILE = rundir.RUN, rundir.EVAL
 #: Bumped when a field changes meaning; readers can check it.
 FORMAT = "zoo-export/1"
 

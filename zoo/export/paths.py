@@ -8,8 +8,10 @@ from pathlib import Path
 
 import keras
 
+from zoo import checks, rundir
+
 #: The file a run directory holds (``python -m zoo train ... --out DIR``).
-RUN_MODEL_FILE = "model.keras"
+RUN_MODEL_FILE = rundir.FINAL_MODEL
 
 _VERSION_NAME = re.compile(r"[0-9]+")
 
@@ -28,12 +30,8 @@ def check_version(version):
     """``version`` as a positive int; numeric strings are accepted."""
     if isinstance(version, str) and _VERSION_NAME.fullmatch(version):
         version = int(version)
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(
-            f"version must be a positive integer (TensorFlow Serving reads numeric "
-            f"directory names); got {version!r}."
-        )
-    return version
+    note = " (TensorFlow Serving reads numeric directory names)"
+    return checks.positive_int("version", version, note)
 
 
 def move_into_place(new, target):

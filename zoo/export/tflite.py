@@ -7,11 +7,11 @@ The ``_uint8`` signatures, whose values cannot be out of range, are the safe
 path. :data:`CAVEAT` says it once.
 """
 
-import os
-import tempfile
 from pathlib import Path
 
 import tensorflow as tf
+
+from zoo import disk
 
 #: What ``python -m zoo export --format tflite`` prints after writing the file.
 CAVEAT = (
@@ -58,12 +58,5 @@ def write(blob, target, overwrite=False):
             f"{str(target)!r} already exists; pass --overwrite (overwrite=True) to replace it."
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, staging = tempfile.mkstemp(prefix=".staging-", suffix=".tflite", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(staging, target)
-    finally:
-        if os.path.exists(staging):
-            os.remove(staging)
+    disk.atomic_write(target, lambda staging: Path(staging).write_bytes(blob))
     return str(target)

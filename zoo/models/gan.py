@@ -2,7 +2,7 @@
 
 import tensorflow as tf
 
-from zoo import losses
+from zoo import checks, losses
 from zoo.models.base import (
     IMAGES,
     LATENT,
@@ -112,9 +112,7 @@ class GAN(ZooModel):
                 f"pass latent_dim={g_latent} or build the generator for {latent_dim}."
             )
         self.latent_dim = g_latent
-        if int(d_steps) < 1:
-            raise ValueError(f"d_steps must be a positive integer; got {d_steps}.")
-        self.d_steps = int(d_steps)
+        self.d_steps = checks.positive_int("d_steps", d_steps)
         self.reuse_fakes = bool(reuse_fakes)
         self.joint_batch = bool(joint_batch)
         self.built = True

@@ -13,7 +13,7 @@ import types
 from collections.abc import Mapping
 from pathlib import Path
 
-from zoo import distribute, models
+from zoo import checks, distribute, models
 from zoo.recipes import builders
 from zoo.recipes import config as cfg
 
@@ -322,8 +322,7 @@ def build(name, compile_options=None, fit_steps=None, **overrides):
     config = recipe.configure(**overrides)
     options = distribute.resolve_compile_options(recipe.compile_options, compile_options)
     if fit_steps is not None:
-        if isinstance(fit_steps, bool) or not isinstance(fit_steps, int) or fit_steps < 1:
-            raise ValueError(f"fit_steps must be a positive integer; got {fit_steps!r}.")
+        checks.positive_int("fit_steps", fit_steps)
         spe = options.get("steps_per_execution", 1)
         options["steps_per_execution"] = max(d for d in range(1, spe + 1) if fit_steps % d == 0)
     return builders.build(config, options, recipe=recipe.name)
