@@ -59,7 +59,8 @@ def main(argv=None):
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
 
-    from zoo import classifier, evaluation, rundir, training
+    from zoo import classifier, evaluation, training
+    from zoo.training import rundir
 
     out = args.out or os.path.join("runs", "bench-budget", args.recipe)
     snapshots = os.path.join(out, "snapshots")

@@ -41,7 +41,8 @@ import keras  # noqa: E402
 import peers  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from zoo import classifier, evaluation, recipes, reference, rundir, training  # noqa: E402
+from zoo import classifier, evaluation, recipes, reference, training  # noqa: E402
+from zoo.training import rundir  # noqa: E402
 
 REFERENCE = "reference.iwae_vae"
 REFERENCE_EPOCHS = 10

@@ -14,7 +14,8 @@ import signal
 import sys
 
 import zoo  # noqa: F401  (the Keras backend first)
-from zoo import checkpoint, cli, rundir
+from zoo import cli
+from zoo.training import checkpoint, rundir
 
 
 def _die():

@@ -19,7 +19,8 @@ import keras
 import numpy as np
 import pytest
 
-from zoo import cli, runlock
+from zoo import cli
+from zoo.training import lock as runlock
 
 SOURCE = "npz" if os.environ.get("ZOO_MNIST_PATH") else "sample"
 KILLPOINT = str(Path(__file__).with_name("killpoint.py"))

@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo import batching, callbacks, cli, training
+from zoo import callbacks, cli, training
+from zoo.training import batching
 
 SOURCE = "npz" if os.environ.get("ZOO_MNIST_PATH") else "sample"
 # A small dense GAN: 160 images in batches of 8 is 20 steps an epoch. One step per

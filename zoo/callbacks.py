@@ -22,7 +22,8 @@ import os
 import keras
 import numpy as np
 
-from zoo import plotting, rundir
+from zoo import plotting
+from zoo.training import rundir
 
 
 def is_generative(model):
@@ -144,8 +145,8 @@ class LossCurves(keras.callbacks.Callback):
         plotting.plot_history(self.logs, self.path)
 
 
-# The checkpoint callbacks live in zoo.checkpoint; they are part of this module's API.
-from zoo.checkpoint import Checkpoint, DivergenceError, DivergenceGuard  # noqa: E402
+# The checkpoint callbacks live in zoo.training.checkpoint; they are part of this module's API.
+from zoo.training.checkpoint import Checkpoint, DivergenceError, DivergenceGuard  # noqa: E402
 
 __all__ = [
     "Checkpoint",

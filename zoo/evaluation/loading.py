@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from zoo import data, rundir
+from zoo import data
+from zoo.training import rundir
 
 #: The file a run directory holds (``python -m zoo train ... --out DIR``).
 RUN_MODEL_FILE = rundir.FINAL_MODEL

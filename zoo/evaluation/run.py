@@ -20,8 +20,9 @@ import time
 
 import numpy as np
 
-from zoo import checks, data, rundir
+from zoo import checks, data
 from zoo.evaluation import features, likelihood, loading
+from zoo.training import rundir
 
 #: The file :func:`evaluate` writes into a run directory.
 EVAL_FILE = rundir.EVAL

@@ -18,8 +18,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import rundir
 from zoo.export.signatures import INPUT_VALUES, OUTPUT_RANGES
+from zoo.training import rundir
 
 EXTRA_DIR = "assets.extra"
 METADATA_FILE = "zoo.json"

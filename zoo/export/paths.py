@@ -8,7 +8,8 @@ from pathlib import Path
 
 import keras
 
-from zoo import checks, rundir
+from zoo import checks
+from zoo.training import rundir
 
 #: The file a run directory holds (``python -m zoo train ... --out DIR``).
 RUN_MODEL_FILE = rundir.FINAL_MODEL

@@ -1,7 +1,7 @@
 """Training safety: atomic, resumable checkpoints, which also guard against divergence.
 
 Split from :mod:`zoo.callbacks`, which re-exports these names; the guard itself
-is :mod:`zoo.divergence`, the full-disk handling :mod:`zoo.disk`.
+is :mod:`zoo.training.divergence`, the full-disk handling :mod:`zoo.disk`.
 """
 
 import glob
@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from zoo import disk
-from zoo.divergence import DivergenceError, DivergenceGuard
+from zoo.training.divergence import DivergenceError, DivergenceGuard
 
 __all__ = ["Checkpoint", "DivergenceError", "DivergenceGuard"]
 

@@ -5,13 +5,13 @@ share; it adds files around ``model.fit`` and nothing inside it. :func:`train`
 runs its four parts in order: :func:`plan` (arguments, output directory,
 data, budget), :func:`build` (the model, compiled once, and a checkpoint to
 resume), :func:`fit` (``model.fit`` with zoo's callbacks) and
-:func:`zoo.rundir.finish` (the files of a finished run).
+:func:`zoo.training.rundir.finish` (the files of a finished run).
 
 Runs resume: a run killed at any moment (even ``kill -9``) and started again
 with the same arguments goes on from its last checkpoint (see
 :class:`zoo.callbacks.Checkpoint`) and ends with the same optimizer steps, data
 order and random draws as a run that was never stopped. The data order of an
-epoch is a function of ``(seed, epoch)`` only (:func:`zoo.batching.epoch_order`), so a
+epoch is a function of ``(seed, epoch)`` only (:func:`zoo.training.batching.epoch_order`), so a
 resumed epoch skips exactly the batches it had done.
 """
 
@@ -26,10 +26,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import batching, data, recipes, runargs, rundir, runlock
-from zoo import callbacks as zoo_callbacks
-from zoo.callbacks import DivergenceError
-from zoo.rundir import CHECKPOINTS, TENSORBOARD
+from zoo import callbacks as zoo_callbacks  # read at call time: zoo.callbacks imports this package
+from zoo import data, recipes
+from zoo.training import args as runargs
+from zoo.training import batching, rundir
+from zoo.training import lock as runlock
+from zoo.training.divergence import DivergenceError
+from zoo.training.rundir import CHECKPOINTS, TENSORBOARD
 
 __all__ = ["DivergenceError", "Plan", "Settings", "build", "build_model", "fit", "plan", "train"]
 

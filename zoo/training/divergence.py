@@ -1,6 +1,6 @@
 """The divergence guard: ``fit`` stops at the first NaN or Inf, naming the step and the term.
 
-Split from :mod:`zoo.checkpoint` (whose :class:`~zoo.checkpoint.Checkpoint`
+Split from :mod:`zoo.training.checkpoint` (whose :class:`~zoo.training.checkpoint.Checkpoint`
 is a guard too); :mod:`zoo.callbacks` re-exports these names.
 """
 
