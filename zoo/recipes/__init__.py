@@ -37,11 +37,11 @@ from zoo.recipes._core import (
     build,
     by_article,
     get,
-    load_articles,
     names,
     optimizer_keys,
     register,
 )
+from zoo.recipes.catalog import load_articles
 from zoo.recipes.config import (
     Adam,
     AutoencoderConfig,

@@ -3,19 +3,18 @@
 A recipe is data: a name, its article, a typed config (:mod:`zoo.recipes.config`),
 a training budget, speed settings, short ``--set`` keys and its prose. The
 recipes, their prose and the articles' defects live in ``zoo/recipes/articles/aNNN.toml``;
-this module reads them once, on import.
+:mod:`zoo.recipes.catalog` reads them once, on import.
 """
 
 import dataclasses
 import difflib
-import tomllib
 import types
 from collections.abc import Mapping
-from pathlib import Path
 
 from zoo import checks, distribute, models
 from zoo.recipes import builders
 from zoo.recipes import config as cfg
+from zoo.recipes import keys as settings_keys
 
 #: Allowed values of :attr:`Defect.topic`, in the order the docs list them.
 TOPICS = ("imports", "shapes", "losses", "training loop", "formulas", "facts", "api")
@@ -27,9 +26,6 @@ SAMPLE_KINDS = ("samples", "reconstructions")
 
 #: ``keras.Model.compile`` options a recipe may set: how steps run, not what is learned.
 COMPILE_OPTIONS = ("jit_compile", "steps_per_execution")
-
-#: Where the articles' data files are.
-ARTICLES_DIR = Path(__file__).with_name("articles")
 
 #: Article id -> (Chinese title, English title), filled from the data files. The seeds
 #: carry no title line; each title restates the article's own sentence of purpose.
@@ -137,7 +133,7 @@ class Recipe:
                 f"compile_options may set {COMPILE_OPTIONS} only; got {unknown}. "
                 "What is learned belongs in `config`."
             )
-        settable = cfg.keys(self.config)
+        settable = settings_keys.keys(self.config)
         for key, paths in self.aliases.items():
             missing = [p for p in paths if p not in settable]
             if not paths or missing:
@@ -185,23 +181,26 @@ class Recipe:
         Each alias shows the value of the first setting it stands for
         (``hidden`` -> ``generator.hidden``).
         """
-        every = cfg.keys(self.config)
+        every = settings_keys.keys(self.config)
         top = {k: v for k, v in every.items() if "." not in k}
         aliases = {**type(self.config).ALIASES, **self.aliases}
         return types.MappingProxyType({**top, **{k: every[p[0]] for k, p in aliases.items()}})
 
     def configure(self, **overrides):
         """The recipe's config with ``overrides`` applied (keys as :func:`build` takes them)."""
-        return cfg.override(self.config, overrides, self.aliases, where=self.name)
+        return settings_keys.override(self.config, overrides, self.aliases, where=self.name)
 
     def changed(self, **overrides):
         """The dotted settings whose values ``overrides`` change, ``{key: (before, after)}``."""
-        before, after = cfg.keys(self.config), cfg.keys(self.configure(**overrides))
+        before, after = (
+            settings_keys.keys(self.config),
+            settings_keys.keys(self.configure(**overrides)),
+        )
         return {k: (before[k], after[k]) for k in before if before[k] != after[k]}
 
     def expand(self, key):
         """The dotted settings that ``key`` (a short key or a dotted one) stands for."""
-        return cfg.expand(self.config, key, self.aliases)
+        return settings_keys.expand(self.config, key, self.aliases)
 
 
 def _flatten(values, prefix=""):
@@ -365,7 +364,7 @@ def optimizer_keys(recipe):
     """
     from zoo.recipes._checks import OPTIMIZER_SETTINGS
 
-    settable = cfg.keys(recipe.config)
+    settable = settings_keys.keys(recipe.config)
     dotted = [k for k in settable if "." in k and k.rpartition(".")[2] in OPTIMIZER_SETTINGS]
     dotted = [k for k in dotted if isinstance(_owner(recipe.config, k), cfg.Adam)]
     aliases = {**recipe.aliases, **type(recipe.config).ALIASES}  # the recipe's own first
@@ -377,53 +376,3 @@ def _owner(config, path):
     for part in path.split(".")[:-1]:
         config = getattr(config, part)
     return config
-
-
-# -- the data files ------------------------------------------------------------------------
-def _defects(article, entries):
-    """The article's defects, and each recipe's in the file's order."""
-    by_recipe = {}
-    for entry in entries:
-        entry = dict(entry)
-        users = entry.pop("recipes")
-        defect = Defect(**entry)
-        for name in users:
-            by_recipe.setdefault(name, []).append(defect)
-    return by_recipe
-
-
-def load_article(path):
-    """Registers the recipes of one article data file (``aNNN.toml``).
-
-    Args:
-        path: The file.
-
-    Raises:
-        ValueError: naming the file and what is wrong in it.
-    """
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
-    article = data["article"]
-    ARTICLES[article] = (data["title"], data["english_title"])
-    ABOUT[article] = tuple(data.get("about", ()))
-    defects = _defects(article, data.get("defect", ()))
-    for entry in data.get("recipe", ()):
-        entry = dict(entry)
-        name = entry["name"]
-        try:
-            register(
-                Recipe(
-                    article=article,
-                    config=cfg.from_dict(entry.pop("config"), f"{name}'s config"),
-                    defects=tuple(defects.get(name, ())),
-                    **entry,
-                )
-            )
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"{path}: {e}") from None
-
-
-def load_articles(directory=ARTICLES_DIR):
-    """Registers every article's recipes, in article order (the data files' names)."""
-    for path in sorted(Path(directory).glob("a*.toml")):
-        load_article(path)

@@ -9,27 +9,20 @@ pythae's model configs are. Networks are :class:`Net` specs (a builder name of
 
 Every setting is addressed by a dotted key (``gradient_penalty``,
 ``d_optimizer.learning_rate``, ``generator.hidden``,
-``autoencoder.encoder.hidden``); :func:`override` changes settings by key, with
-each value checked against the type of the setting it replaces
-(:mod:`zoo.recipes._checks`).
+``autoencoder.encoder.hidden``): :mod:`zoo.recipes.keys` lists and changes them.
 
 Example:
     >>> from zoo import recipes
     >>> config = recipes.get("a000.gan").config
-    >>> override(config, {"discriminator_loss": "wasserstein"}).discriminator_loss
-    'wasserstein'
     >>> from_dict(config.to_dict()) == config
     True
 """
 
 import dataclasses
-import difflib
 import inspect
 import json
 import types
 from collections.abc import Mapping
-
-from zoo.recipes import _checks
 
 __all__ = [
     "CONFIGS",
@@ -41,8 +34,6 @@ __all__ = [
     "Net",
     "VAEConfig",
     "from_dict",
-    "keys",
-    "override",
 ]
 
 
@@ -370,78 +361,3 @@ def from_dict(values, where="config"):
     if family not in CONFIGS:
         raise ValueError(f"{where}: unknown family {family!r}; choose one of {list(CONFIGS)}.")
     return _build(CONFIGS[family], values, where)
-
-
-# -- settings by dotted key ------------------------------------------------------------------
-def keys(config, prefix=""):
-    """Every settable key of ``config`` and its current value, dotted, in field order.
-
-    A network's keys are its spec's keyword arguments and its builder's other
-    keyword-only ones (``generator.dropout`` ...), and ``generator.builder``.
-
-    Returns:
-        ``dict`` from key to value.
-    """
-    out = {}
-    for field in dataclasses.fields(config):
-        value, key = getattr(config, field.name), prefix + field.name
-        if isinstance(value, Net):
-            out[f"{key}.builder"] = value.builder
-            out.update({f"{key}.{k}": v for k, v in value.settable().items()})
-        elif dataclasses.is_dataclass(value):
-            out.update(keys(value, f"{key}."))
-        else:
-            out[key] = value
-    return out
-
-
-def _set(config, path, value):
-    head, _, rest = path.partition(".")
-    current = getattr(config, head)
-    if not rest:
-        return dataclasses.replace(config, **{head: value})
-    if isinstance(current, Net):
-        if rest == "builder":
-            return dataclasses.replace(config, **{head: Net(value, current.kwargs)})
-        return dataclasses.replace(
-            config, **{head: Net(current.builder, {**current.kwargs, rest: value})}
-        )
-    return dataclasses.replace(config, **{head: _set(current, rest, value)})
-
-
-def expand(config, key, aliases=None):
-    """The dotted keys that ``key`` sets: itself, or those of a recipe's or the family's alias."""
-    aliases = {**type(config).ALIASES, **(aliases or {})}
-    return tuple(aliases.get(key, (key,)))
-
-
-def override(config, overrides, aliases=None, where="the config"):
-    """``config`` with ``overrides`` applied, in order, each checked against its setting's type.
-
-    Args:
-        config: A family config.
-        overrides: ``{key: value}``: dotted keys of :func:`keys`, or aliases
-            (the family's :attr:`ALIASES`, then ``aliases``).
-        aliases: A recipe's own short keys (``{"hidden": ("generator.hidden", ...)}``).
-        where: What is being configured (a recipe's name), for the messages.
-
-    Returns:
-        A new config of the same class.
-
-    Raises:
-        TypeError: for a key that is no setting (the message lists the settings).
-        ValueError: for a value outside its setting's type or range.
-    """
-    settable = keys(config)
-    for key, value in overrides.items():
-        for path in expand(config, key, aliases):
-            if path not in settable:
-                known = sorted({*settable, *type(config).ALIASES, *(aliases or {})})
-                close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
-                raise TypeError(
-                    f"{where} has no setting {key!r}.{hint} Its settings are: {', '.join(known)}."
-                )
-            checked = _checks.check(key, path, value, settable[path], where)
-            config = _set(config, path, checked)
-    return config

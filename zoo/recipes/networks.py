@@ -3,7 +3,7 @@
 Every entry takes ``(input_shape, output_shape, ..., name=...)``: the family
 builder passes the shapes of the network's role (noise size, image shape, code
 size, 1 for a discriminator's logit) and its name, the spec the settings. Every
-later parameter has a default, so that :func:`zoo.recipes.config.keys` lists
+later parameter has a default, so that :func:`zoo.recipes.keys.keys` lists
 every one a ``--set`` may change. :func:`zoo.networks.mlp` and
 :func:`zoo.networks.gaussian_encoder` take that form as they are; the others
 are adapted here.
