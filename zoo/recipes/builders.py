@@ -22,10 +22,11 @@ def _model_name(recipe, family):
     return recipe.replace(".", "_") if recipe else family
 
 
-def _autoencoder(config, recipe):
-    encoder = net(config.encoder, IMAGE_SHAPE, config.code_dim, "encoder")
-    decoder = net(config.decoder, config.code_dim, IMAGE_SHAPE, "decoder")
-    common = dict(
+def _halves(config, code, recipe):
+    """An autoencoding config's encoder and decoder (in that order), and the model's arguments."""
+    encoder = net(config.encoder, IMAGE_SHAPE, code, "encoder")
+    decoder = net(config.decoder, code, IMAGE_SHAPE, "decoder")
+    args = dict(
         reconstruction=config.reconstruction,
         reduction=config.reduction,
         network_range=config.network_range,
@@ -33,11 +34,16 @@ def _autoencoder(config, recipe):
         recipe=recipe,
         name=_model_name(recipe, config.family),
     )
+    return encoder, decoder, args
+
+
+def _autoencoder(config, recipe):
+    encoder, decoder, args = _halves(config, config.code_dim, recipe)
     if config.contractive_weight > 0:
         return models.ContractiveAutoencoder(
-            encoder, decoder, contractive_weight=config.contractive_weight, **common
+            encoder, decoder, contractive_weight=config.contractive_weight, **args
         )
-    return models.Autoencoder(encoder, decoder, **common)
+    return models.Autoencoder(encoder, decoder, **args)
 
 
 def _adversarial(config, recipe):
@@ -89,19 +95,8 @@ def _(config: cfg.AutoencoderConfig, compile_options, recipe):
 
 @_build.register
 def _(config: cfg.VAEConfig, compile_options, recipe):
-    encoder = net(config.encoder, IMAGE_SHAPE, config.latent_dim, "encoder")
-    decoder = net(config.decoder, config.latent_dim, IMAGE_SHAPE, "decoder")
-    model = models.VAE(
-        encoder,
-        decoder,
-        beta=config.beta,
-        reconstruction=config.reconstruction,
-        reduction=config.reduction,
-        network_range=config.network_range,
-        seed=config.seed,
-        recipe=recipe,
-        name=_model_name(recipe, config.family),
-    )
+    encoder, decoder, args = _halves(config, config.latent_dim, recipe)
+    model = models.VAE(encoder, decoder, beta=config.beta, **args)
     model.compile(optimizer=config.optimizer.build(), **compile_options)
     return model
 
