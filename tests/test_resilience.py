@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo import callbacks, cli, training
+from zoo import callbacks, cli, recipes, training
 from zoo.training import batching
 
 SOURCE = "npz" if os.environ.get("ZOO_MNIST_PATH") else "sample"
@@ -129,7 +129,7 @@ def test_resume_with_steps_per_execution_matches_the_unbroken_run(tmp_path):
 def test_steps_per_execution_is_lowered_to_whole_executions_of_an_epoch(tmp_path):
     # a000.gan runs 16 steps per execution; an epoch of 20 steps takes 10 (a divisor),
     # so that no execution runs into the next epoch's batches.
-    assert training.recipes.get("a000.gan").compile_options["steps_per_execution"] == 16
+    assert recipes.get("a000.gan").compile_options["steps_per_execution"] == 16
     model, _ = _train(tmp_path, epochs=2, compile_options=None)
     assert model.steps_per_execution == 10
     assert _iterations(model) == (2 * STEPS, 2 * STEPS)
