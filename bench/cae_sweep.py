@@ -12,7 +12,7 @@ baseline's.
 
 Usage (about a minute an epoch per lambda on 2 idle cores)::
 
-    ZOO_MNIST_PATH=../shared/data/mnist.npz python bench/cae_sweep.py            # 5 epochs
+    ZOO_MNIST_PATH=../shared/data/mnist.npz python bench/cae_sweep.py --epochs 5
     python bench/cae_sweep.py --epochs 10 --lambdas 0 3e-5 --json sweep.json
 """
 
@@ -31,7 +31,7 @@ LAMBDAS = (0.0, 1e-5, 3e-5, 1e-4)
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lambdas", type=float, nargs="*", default=LAMBDAS)
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, required=True, help="pin the budget a figure names")
     parser.add_argument("--test-images", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/bench-cae-sweep")

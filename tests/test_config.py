@@ -167,7 +167,7 @@ def test_optimizer_keys_are_what_a_resume_may_change():
 
 # -- evidence that cannot go stale -------------------------------------------------------------
 WITH_CANDIDATES = [n for n in NAMES if recipes.get(n).candidates]
-QUOTED = re.compile(r"`python bench/gan_candidates\.py ([^`]+)`")
+QUOTED = re.compile(r"`python bench/(gan_candidates|cae_sweep|budget_sweep)\.py ?([^`]*)`")
 
 
 @pytest.mark.parametrize("name", WITH_CANDIDATES)
@@ -182,31 +182,24 @@ def test_each_candidate_differs_from_its_recipe_by_every_setting_it_lists(name):
         assert set(recipe.changed(**overrides)) == listed, (label, dict(overrides))
 
 
-def test_every_quoted_candidates_command_pins_its_budget_and_names_real_candidates():
+def test_every_quoted_measurement_pins_its_budget_and_names_real_candidates():
+    # A figure in a recipe's prose names the command that reproduces it: the budget pinned
+    # (never the script's default, which moves) and, for a candidates table, candidates
+    # that exist.
     parser = argparse.ArgumentParser()
-    parser.add_argument("recipe")
-    parser.add_argument("--epochs", type=int)
+    parser.add_argument("recipe", nargs="?")
+    parser.add_argument("--epochs", type=int, nargs="+")
     parser.add_argument("--only", nargs="*")
+    parser.add_argument("--lambdas", nargs="*")
     quoted = 0
     for recipe in recipes.REGISTRY.values():
         for text in (recipe.summary, *recipe.choices):
-            for command in QUOTED.findall(text):
+            for script, command in QUOTED.findall(text):
                 args = parser.parse_args(command.split())
-                target = recipes.get(args.recipe)
-                assert args.epochs, f"{recipe.name} quotes {command!r} without --epochs"
-                assert f"{args.epochs} epochs" in text, (recipe.name, command)
-                assert set(args.only or ()) <= set(target.candidates), (recipe.name, command)
+                assert args.epochs, f"{recipe.name} quotes {script} {command!r} without --epochs"
+                if script == "gan_candidates":
+                    target = recipes.get(args.recipe)
+                    assert f"{args.epochs[0]} epochs" in text, (recipe.name, command)
+                    assert set(args.only or ()) <= set(target.candidates), (recipe.name, command)
                 quoted += 1
-    assert quoted >= 8
-
-
-def test_a_run_takes_one_settings_object_and_the_recipes_settings_apart():
-    from zoo import training
-
-    base = training.Settings(epochs=3, seed=2)
-    settings, overrides = training.Settings.split(
-        base, limit=64, allow_changes=["epochs"], hidden=16, **{"d_optimizer.beta_1": 0.0}
-    )
-    assert (settings.epochs, settings.seed, settings.limit) == (3, 2, 64)
-    assert settings.allow_changes == ("epochs",) and base.limit is None  # base is unchanged
-    assert overrides == {"hidden": 16, "d_optimizer.beta_1": 0.0}
+    assert quoted >= 10
