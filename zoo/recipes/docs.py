@@ -1,10 +1,13 @@
 """Renders the article pages of ``docs/articles/`` from the recipe data.
 
-The recipes are the single source of truth: hyperparameter tables, defect
-tables and choices come from :mod:`zoo.recipes`, and benchmark figures from
-the ``benchmark.json`` that ``bench/train_recipes.py`` writes. Regenerate
-with ``python -m zoo.recipes.docs`` (or :func:`write_docs`) after editing a
-recipe; do not edit the generated pages by hand.
+The recipes' data files (``zoo/recipes/articles/aNNN.toml``) are the single
+source of truth: settings tables, defect tables and choices come from
+:mod:`zoo.recipes`, and benchmark figures from the ``benchmark.json`` that
+``bench/train_recipes.py`` writes. Regenerate with ``python -m zoo.recipes.docs``
+(or :func:`write_docs`) after editing a data file; do not edit the generated
+pages by hand. It lives in the package, not beside it, because the notebooks'
+kernels render the same recipe text (``notebooks/nbtools.py``) from the
+installed package.
 """
 
 import argparse
