@@ -136,6 +136,14 @@ def cmd_export(args):
     return 0
 
 
+def cmd_preset(args):
+    from zoo import presets
+
+    out = presets.make(args.run_dir, args.out_dir, overwrite=args.overwrite)
+    print(f"wrote the preset {out}: {', '.join(sorted(p.name for p in out.iterdir()))}")
+    return 0
+
+
 def cmd_sample(args):
     from zoo import export, plotting
 
@@ -335,6 +343,14 @@ def build_parser():
         help="print the metadata (assets.extra/zoo.json) of the export MODEL and exit",
     )
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "preset", help="turn a finished run into a preset (config, weights, metadata, card)"
+    )
+    p.add_argument("run_dir", help="a finished run directory (python -m zoo train ... --out DIR)")
+    p.add_argument("out_dir", help="the preset directory to write")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing preset")
+    p.set_defaults(func=cmd_preset)
 
     p = sub.add_parser("sample", help="draw a grid of samples from an exported generator")
     p.add_argument("export_dir", help="an export: OUT_DIR (highest version) or OUT_DIR/<version>")
