@@ -105,3 +105,23 @@ def test_making_a_preset_refuses_an_unfinished_run_and_an_existing_preset(run, p
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "already exists; pass --overwrite" in err
     assert not list(preset.parent.glob(".partial-*"))  # nothing half-written
+
+
+def test_eval_and_export_take_a_preset_directory(run, preset, tmp_path, monkeypatch):
+    import keras
+
+    from zoo import classifier, export
+
+    keras.utils.set_random_seed(0)
+    extractor = classifier.FeatureExtractor(classifier.build_classifier())  # untrained: no 4 min
+    monkeypatch.setattr(classifier, "default_extractor", lambda **kwargs: extractor)
+    npz = run.parent / "mnist.npz"
+    target = tmp_path / "eval.json"
+    argv = ["eval", str(preset), "--source", "npz", "--mnist", str(npz), "--samples", "200"]
+    assert cli.main([*argv, "--quiet", "--json", str(target)]) == 0
+    result = json.loads(target.read_text())
+    assert result["kind"] == "preset" and result["capabilities"] == ["sample"]
+    assert np.isfinite(result["generative"]["fd"])
+    assert not (preset / "eval.json").exists()  # a preset is read, never written into
+    assert cli.main(["export", str(preset), str(tmp_path / "export")]) == 0
+    assert "generate" in export.signature_names(presets.load(preset))

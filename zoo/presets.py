@@ -34,11 +34,17 @@ from pathlib import Path
 from zoo import disk
 from zoo.training import rundir
 
-__all__ = ["CONFIG", "FORMAT", "METADATA", "WEIGHTS", "load", "make"]
+__all__ = ["CONFIG", "FORMAT", "METADATA", "WEIGHTS", "is_preset", "load", "make"]
 
 #: The preset format this zoo writes and reads; a newer one is refused with advice.
 FORMAT = 1
 CONFIG, WEIGHTS, METADATA, CARD = "config.json", "model.weights.h5", "metadata.json", "README.md"
+
+
+def is_preset(path):
+    """Whether ``path`` is a preset directory (it holds a ``config.json`` and a weights file)."""
+    path = Path(path)
+    return (path / CONFIG).is_file() and (path / WEIGHTS).exists()
 
 
 def sha256(path):

@@ -25,7 +25,8 @@ from zoo.training import rundir
 RUN_MODEL_FILE = rundir.FINAL_MODEL
 _KINDS = (
     "a run directory holding model.keras (python -m zoo train ... --out DIR), "
-    "a .keras file, or a SavedModel export (OUT/<n>/ holding saved_model.pb, or its base OUT/; "
+    "a preset directory (python -m zoo preset), a .keras file, or a SavedModel export "
+    "(OUT/<n>/ holding saved_model.pb, or its base OUT/; "
     "python -m zoo export)"
 )
 
@@ -126,18 +127,20 @@ def load(path):
     """Loads what ``python -m zoo eval PATH`` scores.
 
     Args:
-        path: A run directory (holding ``model.keras``), a ``.keras`` file, or
-            a SavedModel export: a version folder holding ``saved_model.pb``,
-            or its base folder (the highest version is used).
+        path: A run directory (holding ``model.keras``), a preset directory
+            (:mod:`zoo.presets`), a ``.keras`` file, or a SavedModel export: a
+            version folder holding ``saved_model.pb``, or its base folder (the
+            highest version is used).
 
     Returns:
         ``(model, kind)``: a Keras model or an :class:`ExportedModel`, and
-        ``"run"``, ``"keras"`` or ``"saved_model"``.
+        ``"run"``, ``"preset"``, ``"keras"`` or ``"saved_model"``.
 
     Raises:
         FileNotFoundError: for a path that does not exist or is none of the three kinds.
         ValueError: for a damaged ``.keras`` file or SavedModel.
     """
+    from zoo import presets
     from zoo.export import load_keras, saved_model_dir
 
     p = Path(path)
@@ -146,6 +149,8 @@ def load(path):
     if p.is_dir():
         if (p / RUN_MODEL_FILE).is_file():
             return load_keras(p / RUN_MODEL_FILE), "run"
+        if presets.is_preset(p):
+            return presets.load(p), "preset"
         try:
             return ExportedModel(saved_model_dir(p)), "saved_model"
         except FileNotFoundError:

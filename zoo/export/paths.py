@@ -89,12 +89,12 @@ def model_file(model_or_path):
 
 
 def load_model_from(model_or_path):
-    """Returns a zoo model from a model object, a ``.keras`` file or a run directory.
+    """Returns a zoo model from a model object, a ``.keras`` file, a run or a preset.
 
     Args:
-        model_or_path: A ``keras.Model``, a path to a ``.keras`` file, or a run
+        model_or_path: A ``keras.Model``, a path to a ``.keras`` file, a run
             directory holding ``model.keras`` (what ``python -m zoo train ...
-            --out DIR`` writes).
+            --out DIR`` writes) or a preset directory (:mod:`zoo.presets`).
 
     Raises:
         FileNotFoundError: if the path does not exist, or is neither a
@@ -104,6 +104,10 @@ def load_model_from(model_or_path):
     """
     if isinstance(model_or_path, keras.Model):
         return model_or_path
+    from zoo import presets
+
+    if isinstance(model_or_path, str | os.PathLike) and presets.is_preset(model_or_path):
+        return presets.load(model_or_path)
     return load_keras(model_file(model_or_path))
 
 
