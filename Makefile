@@ -36,7 +36,7 @@ lint: venv
 	$(PY) -m ruff format --check zoo tests bench
 
 results: venv
-	$(PY) bench/results.py
+	$(PY) -m bench.results
 
 format: venv
 	$(PY) -m ruff format zoo tests bench
@@ -57,18 +57,18 @@ notebooks: venv
 # TORCH_PYTHON=path/to/a/python/with/torch.
 TORCH_PYTHON ?=
 bench: bench-gan
-	TF_CPP_MIN_LOG_LEVEL=3 $(PY) bench/bench_fit.py --runs 3 --target 0.5
+	TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m bench.bench_fit --runs 3 --target 0.5
 
 bench-gan: venv
-	TF_CPP_MIN_LOG_LEVEL=3 $(PY) bench/bench_rng.py
-	TF_CPP_MIN_LOG_LEVEL=3 $(PY) bench/bench_gan.py --runs 5 --target 0.5 \
+	TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m bench.bench_rng
+	TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m bench.bench_gan --runs 5 --target 0.5 \
 		$(if $(TORCH_PYTHON),--torch-python $(TORCH_PYTHON))
 
 # On a CUDA machine: fit img/s (mixed f16/bf16, XLA off/on), peak GPU memory and one DCGAN
 # epoch's losses (bench/gpu_check.py), under 8 min on an H200. Not part of `make test`; no
 # venv prerequisite, since the device has no network to install from.
 gpu-check:
-	TF_CPP_MIN_LOG_LEVEL=3 $(PY) bench/gpu_check.py --json gpu.json
+	TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m bench.gpu_check --json gpu.json
 
 clean:
 	rm -rf runs build dist *.egg-info .pytest_cache .ruff_cache

@@ -27,10 +27,10 @@ Configurations (batch size = the recipe's budget):
   ``prepare_images`` (uint8 input skips them).
 
 Example:
-    TF_CPP_MIN_LOG_LEVEL=3 python bench/bench_fit.py             # all recipes
-    TF_CPP_MIN_LOG_LEVEL=3 python bench/bench_fit.py --recipes a000.gan --runs 5
-    TF_CPP_MIN_LOG_LEVEL=3 python bench/bench_fit.py --profile a004.beta_vae
-    TF_CPP_MIN_LOG_LEVEL=3 python bench/bench_fit.py --pipeline   # the input pipeline alone
+    TF_CPP_MIN_LOG_LEVEL=3 python -m bench.bench_fit             # all recipes
+    TF_CPP_MIN_LOG_LEVEL=3 python -m bench.bench_fit --recipes a000.gan --runs 5
+    TF_CPP_MIN_LOG_LEVEL=3 python -m bench.bench_fit --profile a004.beta_vae
+    TF_CPP_MIN_LOG_LEVEL=3 python -m bench.bench_fit --pipeline   # the input pipeline alone
 """
 
 import argparse
@@ -43,9 +43,8 @@ import subprocess
 import sys
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-HERE = os.path.dirname(os.path.abspath(__file__))
-MNIST = os.environ.get("ZOO_MNIST_PATH", "/work/shared/data/mnist.npz")
+from bench.common import MNIST, ROOT, Clock
+
 MARK = "BENCH-RESULT "
 # Seconds one timed run should last; DCGAN steps take ~0.5 s here, MLP steps ~10 ms.
 TARGET_SECONDS = 1.5
@@ -62,7 +61,6 @@ def _vm_hwm_mib():
 
 def _setup(recipe, n_models):
     """Imports TF, loads MNIST, builds ``n_models`` copies of ``recipe`` (seed 0)."""
-    sys.path.insert(0, HERE)
     import keras
     import tensorflow as tf
 
@@ -127,9 +125,9 @@ def _configs(recipe, names):
     A name is ``fit`` or ``loop``, then ``xla`` for XLA, ``spe=N`` for
     ``steps_per_execution``, ``synth`` or ``f32`` for other input.
     """
-    import hand_loops
     import keras
 
+    from bench import hand_loops
     from zoo import recipes
 
     defaults = dict(recipes.get(recipe).compile_options)
@@ -177,39 +175,6 @@ def _configs(recipe, names):
 
 
 FAILED = {}  # configuration -> why it could not run
-
-
-class Clock:
-    """Steady-state step timing: from the end of the first execution to the end of the last.
-
-    Keras calls ``on_train_batch_end`` once per execution (``steps_per_execution``
-    steps), after the step's outputs exist; the loop ticks after each step. The
-    window leaves out what ``fit`` does once per call (data adapter, iterator,
-    callbacks, end of epoch), which a long run amortises; ``total`` keeps it.
-    """
-
-    def __init__(self):
-        self.start = time.perf_counter()
-        self.first = None
-        self.steps_after_first = 0
-
-    def tick(self, steps):
-        now = time.perf_counter(), time.process_time()
-        if self.first is None:
-            self.first = now
-        else:
-            self.steps_after_first += steps
-        self.last = now
-
-    def done(self, steps):
-        total = time.perf_counter() - self.start
-        return {
-            "steady_s": self.last[0] - self.first[0],
-            "steady_cpu_s": self.last[1] - self.first[1],
-            "steady_steps": self.steps_after_first,
-            "total_s": total,
-            "steps": steps,
-        }
 
 
 def worker(recipe, runs, target, names=None):
@@ -341,10 +306,11 @@ def pipeline_table(batches=(64, 128)):
     print("| batch | pipeline alone, img/s |\n|---|---|\n" + "\n".join(rows))
 
 
-def _subprocess(args, timeout=1800, script=__file__):
-    """Runs ``script`` (this file by default) with ``args``; returns its result line's JSON."""
+def _subprocess(args, timeout=1800, module="bench.bench_fit"):
+    """Runs ``python -m module args`` from the checkout's root; returns its result line's JSON."""
     proc = subprocess.run(
-        [sys.executable, os.path.abspath(script), *args],
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -435,5 +401,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(HERE))
     main()

@@ -36,8 +36,8 @@ subject, and reports ``fit/torch``.
 Targets (issue 12): ``fit`` >= 0.95x the best loop, >= 1.2x keras-io ``fit``.
 
 Example:
-    TF_CPP_MIN_LOG_LEVEL=3 python bench/bench_gan.py --torch-python /work/torchenv/bin/python
-    TF_CPP_MIN_LOG_LEVEL=3 python bench/bench_gan.py --subjects a000.gan --runs 5
+    TF_CPP_MIN_LOG_LEVEL=3 python -m bench.bench_gan --torch-python /work/torchenv/bin/python
+    TF_CPP_MIN_LOG_LEVEL=3 python -m bench.bench_gan --subjects a000.gan --runs 5
 """
 
 import argparse
@@ -51,9 +51,8 @@ import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from bench_fit import MARK, MNIST, Clock, _pipeline, _subprocess  # noqa: E402
+from bench.bench_fit import MARK, _pipeline, _subprocess
+from bench.common import MNIST, ROOT, Clock
 
 CONFIGS = ("fit", "fit 2fwd", "loop", "loop 1", "simultaneous")
 CONFIGS += ("keras-io fit", "keras-io philox", "keras-io defaults")
@@ -87,9 +86,9 @@ def _options(subject):
 
 def _build(subject, **attrs):
     """A fresh compiled model of ``subject`` (seed 0), ``attrs`` set before its first fit."""
-    import gan_peers
     import keras
 
+    from bench import gan_peers
     from zoo import recipes
 
     keras.utils.set_random_seed(0)
@@ -124,8 +123,7 @@ def _loop_run(step, iterator, per_call, graph):
 
 def _configs(subject, names):
     """``name -> run(steps)``, each warmed up, and the batch size."""
-    import gan_peers
-    import hand_loops
+    from bench import gan_peers, hand_loops
 
     options, batch = _options(subject)
     spe = options.get("steps_per_execution", 1)
@@ -194,7 +192,14 @@ def worker(subject, n_runs, target, names):
 
 def torch_peer(python, runs, steps=16):
     """Images/s of the eager PyTorch loop (:mod:`torch_dcgan`), or None if it cannot run."""
-    cmd = [python, os.path.join(HERE, "torch_dcgan.py"), "--steps", str(steps), "--warmup", "4"]
+    cmd = [
+        python,
+        os.path.join(ROOT, "bench", "torch_dcgan.py"),
+        "--steps",
+        str(steps),
+        "--warmup",
+        "4",
+    ]
     cmd += ["--runs", str(runs), "--batch", "128", "--threads", str(os.cpu_count())]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     lines = [line for line in proc.stdout.splitlines() if line.startswith(MARK)]
@@ -246,7 +251,7 @@ def main(argv=None):
     results = []
     for subject in args.subjects or gan_subjects():
         worker_args = ["--worker", subject, "--runs", str(args.runs), "--target", str(args.target)]
-        r = _subprocess([*worker_args, "--configs", *args.configs], script=__file__)
+        r = _subprocess([*worker_args, "--configs", *args.configs], module="bench.bench_gan")
         if subject == TUTORIAL and args.torch_python:
             r["torch"] = torch_peer(args.torch_python, args.runs) or {}
         results.append(r)
@@ -262,5 +267,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(HERE))
     main()

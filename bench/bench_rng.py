@@ -8,13 +8,12 @@ GAN steps (one draw per step) slower than two-forward ones (two draws).
 named. This prints the median time of one draw inside a compiled function.
 
 Example:
-    TF_CPP_MIN_LOG_LEVEL=3 python bench/bench_rng.py --shape 128 100
+    TF_CPP_MIN_LOG_LEVEL=3 python -m bench.bench_rng --shape 128 100
 """
 
 import argparse
 import os
 import statistics
-import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -78,5 +77,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     main()

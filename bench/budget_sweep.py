@@ -15,9 +15,9 @@ figures mean.
 
 Usage (a001.dcgan: about 3.8 minutes an epoch on 2 CPU cores)::
 
-    ZOO_MNIST_PATH=../shared/data/mnist.npz python bench/budget_sweep.py a001.dcgan \\
+    ZOO_MNIST_PATH=../shared/data/mnist.npz python -m bench.budget_sweep a001.dcgan \\
         --epochs 5 10 15 --json runs/bench-budget/a001.dcgan.json
-    python bench/budget_sweep.py a001.dcgan --epochs 5 10 15 --score-only
+    python -m bench.budget_sweep a001.dcgan --epochs 5 10 15 --score-only
 """
 
 import argparse
@@ -27,7 +27,6 @@ import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras  # noqa: E402
 

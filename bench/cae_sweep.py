@@ -12,18 +12,16 @@ baseline's.
 
 Usage (about a minute an epoch per lambda on 2 idle cores)::
 
-    ZOO_MNIST_PATH=../shared/data/mnist.npz python bench/cae_sweep.py --epochs 5
-    python bench/cae_sweep.py --epochs 10 --lambdas 0 3e-5 --json sweep.json
+    ZOO_MNIST_PATH=../shared/data/mnist.npz python -m bench.cae_sweep --epochs 5
+    python -m bench.cae_sweep --epochs 10 --lambdas 0 3e-5 --json sweep.json
 """
 
 import argparse
 import json
 import os
-import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 LAMBDAS = (0.0, 1e-5, 3e-5, 1e-4)
 

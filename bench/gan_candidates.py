@@ -15,18 +15,16 @@ figure names its budget.
 
 Usage (about 2-3 minutes a dense candidate at 30 epochs on 2 idle cores)::
 
-    ZOO_MNIST_PATH=../shared/data/mnist.npz python bench/gan_candidates.py a002.aegan --epochs 30
-    python bench/gan_candidates.py a000.gan --epochs 30 --only recipe article_d --json a000.json
+    ZOO_MNIST_PATH=../shared/data/mnist.npz python -m bench.gan_candidates a002.aegan --epochs 30
+    python -m bench.gan_candidates a000.gan --epochs 30 --only recipe article_d --json a000.json
 """
 
 import argparse
 import json
 import os
-import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def candidates_of(recipe):

@@ -15,10 +15,10 @@ PASS, or FAIL and exit status 1. MNIST: ``--mnist`` or ``$ZOO_MNIST_PATH`` (a Ke
 mnist.npz), else ``zoo.data.load_mnist_arrays("train")``'s fallbacks (named in the header).
 
 Run on the device, from the repository root:
-    python bench/gpu_check.py --json gpu.json
+    python -m bench.gpu_check --json gpu.json
 
 Without a GPU it exits with status 2 unless ``--allow-cpu`` is given; the CPU smoke test:
-    python bench/gpu_check.py --allow-cpu --steps 2 --recipes a000.gan a004.beta_vae \
+    python -m bench.gpu_check --allow-cpu --steps 2 --recipes a000.gan a004.beta_vae \
         --skip-dcgan-epoch
 """
 
@@ -35,8 +35,9 @@ import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# `python -m bench.gpu_check` from the checkout's root imports this checkout's zoo, with no
+# install (the device has no network to install from).
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)  # `python bench/gpu_check.py` must import this checkout's zoo
 MARK = "GPU-CHECK "  # prefixes the JSON lines a worker prints; TF may print anything else
 # label -> (zoo.distribute precision, jit_compile). Non-XLA first, so that a slow XLA compile
 # that hits the recipe's timeout cannot take the non-XLA figures with it.
@@ -163,8 +164,8 @@ def _spawn(args, timeout):
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         # Files, not pipes: a killed worker's lines are all there, and no pipe can fill up.
         # A session of its own: its process group is killed whole on timeout.
-        command = [sys.executable, os.path.abspath(__file__), *args]
-        proc = subprocess.Popen(command, stdout=out, stderr=err, start_new_session=True)
+        command = [sys.executable, "-m", "bench.gpu_check", *args]
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, start_new_session=True)
         try:
             rc = proc.wait(timeout=max(timeout, 1))
         except subprocess.TimeoutExpired:

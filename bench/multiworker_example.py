@@ -9,7 +9,7 @@ its final weights; the parent checks that both workers hold the same weights
 addresses are used.
 
 Example:
-    TF_CPP_MIN_LOG_LEVEL=3 python bench/multiworker_example.py --steps 5
+    TF_CPP_MIN_LOG_LEVEL=3 python -m bench.multiworker_example --steps 5
 
 One worker's ``TF_CONFIG`` looks like::
 

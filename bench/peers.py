@@ -30,10 +30,10 @@ import time
 
 import keras
 import tensorflow as tf
-from gan_peers import tf_tutorial_discriminator, tf_tutorial_generator
 from keras import layers
 
 import zoo
+from bench.gan_peers import tf_tutorial_discriminator, tf_tutorial_generator
 
 
 class TutorialDCGAN(keras.Model):

@@ -14,19 +14,16 @@ where it stopped; ``--stages`` bounds how far one sitting goes. It writes the
 table to ``docs/reference_vae.md`` with the projected time of the whole schedule.
 
 Usage:
-    ZOO_MNIST_PATH=../shared/data/mnist.npz .venv/bin/python bench/reference_vae.py --stages 4
+    ZOO_MNIST_PATH=../shared/data/mnist.npz .venv/bin/python -m bench.reference_vae --stages 4
 """
 
 import argparse
 import datetime
 import json
 import os
-import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 
@@ -159,7 +156,7 @@ def main(argv=None):
     table, passes, total, per_pass = markdown(progress, args)
     print(table)
     if args.doc != "-":
-        from results import machine  # bench/results.py, beside this script
+        from bench.common import machine
 
         meta = dict(date=datetime.date.today().isoformat(), machine=machine())
         with open(args.doc, "w") as f:

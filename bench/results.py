@@ -18,9 +18,9 @@ stopped run continues where it left off and the table can be built over
 several sittings; ``--retrain NAME`` starts an entry afresh.
 
 Usage:
-    .venv/bin/python bench/results.py                      # everything (hours on 2 cores)
-    .venv/bin/python bench/results.py --only a000.gan peer.keras_io_vae --out -
-    .venv/bin/python bench/results.py --quick --out -      # a smoke test, prints only
+    .venv/bin/python -m bench.results                      # everything (hours on 2 cores)
+    .venv/bin/python -m bench.results --only a000.gan peer.keras_io_vae --out -
+    .venv/bin/python -m bench.results --quick --out -      # a smoke test, prints only
 """
 
 import argparse
@@ -28,19 +28,17 @@ import datetime
 import glob
 import json
 import os
-import platform
 import shutil
 import sys
 import time
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
-import peers  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
+from bench import peers  # noqa: E402
+from bench.common import machine  # noqa: E402
 from zoo import classifier, evaluation, recipes, reference, training  # noqa: E402
 from zoo.training import rundir  # noqa: E402
 
@@ -51,14 +49,6 @@ RUNS = os.path.join("runs", "results")
 # a quarter of them for grey-value models) costs too much: a001.vae's transposed-
 # convolution decoder is about 15x the cost of an MLP decoder per sample.
 IWAE_BUDGETS = {"a001.vae": (100, 250)}
-
-
-def machine():
-    """This machine in one line, as the docs record it beside their figures."""
-    return (
-        f"{platform.machine()} Linux, {os.cpu_count()} CPU cores, no GPU, "
-        f"TensorFlow {tf.__version__}, Keras {keras.__version__}"
-    )
 
 
 def entry_names(selected=None):
@@ -383,7 +373,7 @@ def main(argv=None):
                 f"{100 * extractor.metadata['test_accuracy']:.2f}%"
             ),
             ref_epochs=REFERENCE_EPOCHS,
-            command="python bench/results.py",
+            command="python -m bench.results",
             comparison=comparison(rows, floor),
         )
         with open(args.out, "w") as f:

@@ -11,8 +11,8 @@ size; ``--epochs`` and ``--train-images`` shrink it), then:
   image folder, and the docs pages are regenerated from it.
 
 Example:
-    TF_CPP_MIN_LOG_LEVEL=3 python bench/train_recipes.py --recipes a000.gan a000.ae
-    TF_CPP_MIN_LOG_LEVEL=3 python bench/train_recipes.py --recipes a001.dcgan \\
+    TF_CPP_MIN_LOG_LEVEL=3 python -m bench.train_recipes --recipes a000.gan a000.ae
+    TF_CPP_MIN_LOG_LEVEL=3 python -m bench.train_recipes --recipes a001.dcgan \\
         --train-images 20000
 """
 
@@ -20,7 +20,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import time
 from pathlib import Path
 
@@ -33,8 +32,8 @@ matplotlib.use("Agg")  # files only: no display on the benchmark machines
 import keras  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
+from bench.common import machine  # noqa: E402
 from zoo import data, recipes  # noqa: E402
 from zoo import evaluation as metrics  # noqa: E402
 from zoo.recipes import docs  # noqa: E402
@@ -119,16 +118,6 @@ def run(name, x_train, x_test, out_dir, epochs=None, train_images=None, seed=0):
         "losses": {k: float(v[-1]) for k, v in history.history.items()},
         "metrics": figures(model, recipe, x_train, x_test, nelbo_init),
     }
-
-
-def machine():
-    """One line describing where the benchmark ran."""
-    gpus = tf.config.list_physical_devices("GPU")
-    return (
-        f"{os.cpu_count()}-core {platform.machine()} CPU, "
-        f"{'GPU: ' + str(len(gpus)) if gpus else 'no GPU'}, TF {tf.__version__}, "
-        f"Keras {keras.__version__}"
-    )
 
 
 def main(argv=None):

@@ -167,7 +167,7 @@ def test_optimizer_keys_are_what_a_resume_may_change():
 
 # -- evidence that cannot go stale -------------------------------------------------------------
 WITH_CANDIDATES = [n for n in NAMES if recipes.get(n).candidates]
-QUOTED = re.compile(r"`python bench/(gan_candidates|cae_sweep|budget_sweep)\.py ?([^`]*)`")
+QUOTED = re.compile(r"`python -m bench\.(gan_candidates|cae_sweep|budget_sweep) ?([^`]*)`")
 
 
 @pytest.mark.parametrize("name", WITH_CANDIDATES)

@@ -282,11 +282,10 @@ def test_zoo_metrics_names_are_the_evaluation_objects():
 
 
 def _bench_results():
-    path = Path(__file__).resolve().parents[1] / "bench" / "results.py"
-    spec = importlib.util.spec_from_file_location("bench_results", path)
-    results = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(results)
-    return results
+    """``bench.results``, imported afresh (its module state is each test's own)."""
+    from bench import results
+
+    return importlib.reload(results)
 
 
 def test_bench_results_scores_through_evaluate_model(runs, mnist_npz, untrained_classifier):

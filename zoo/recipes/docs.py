@@ -205,7 +205,7 @@ def render_article(article_id, out_dir=DEFAULT_OUT_DIR):
             out.append(f"`{r.name}`, {what}:\n\n![{r.name}](img/{r.name}.png)")
         else:
             out.append(
-                f"`{r.name}`: no image yet; run `python bench/train_recipes.py --recipes {r.name}`."
+                f"`{r.name}`: no image yet; run `python -m bench.train_recipes --recipes {r.name}`."
             )
     table = benchmark and benchmark_table(benchmark, [r.name for r in recipes])
     if table:
