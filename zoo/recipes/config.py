@@ -84,6 +84,10 @@ class Net:
     def __hash__(self):
         return hash((self.builder, tuple(self.kwargs.items())))
 
+    def __repr__(self):
+        settings = "".join(f", {k}={v!r}" for k, v in self.kwargs.items())
+        return f"Net({self.builder!r}{settings})"
+
     def __eq__(self, other):
         return isinstance(other, Net) and (self.builder, dict(self.kwargs)) == (
             other.builder,
