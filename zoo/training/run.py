@@ -321,7 +321,7 @@ def fit(run_plan, model, checkpoint):
 
 
 # -- 4. the artefacts, and the whole run -----------------------------------------------------
-def train(recipe, settings=None, /, **kwargs):
+def train(recipe, settings=None, **kwargs):
     """Trains a recipe on MNIST and writes its artefacts to ``out_dir``; resumes a killed run.
 
     Writes ``model.keras``, ``history.json``, ``losses.png``, one image grid
