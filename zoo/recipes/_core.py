@@ -183,8 +183,14 @@ class Recipe:
         """
         every = settings_keys.keys(self.config)
         top = {k: v for k, v in every.items() if "." not in k}
-        aliases = {**type(self.config).ALIASES, **self.aliases}
-        return types.MappingProxyType({**top, **{k: every[p[0]] for k, p in aliases.items()}})
+        short = {k: every[p[0]] for k, p in self.short_keys().items()}
+        return types.MappingProxyType({**top, **short})
+
+    def short_keys(self):
+        """Short key -> the dotted settings it stands for: the recipe's own first, then
+        the family's (a recipe's key of the same name wins)."""
+        family = type(self.config).ALIASES
+        return {**self.aliases, **{k: v for k, v in family.items() if k not in self.aliases}}
 
     def configure(self, **overrides):
         """The recipe's config with ``overrides`` applied (keys as :func:`build` takes them)."""
@@ -367,8 +373,7 @@ def optimizer_keys(recipe):
     settable = settings_keys.keys(recipe.config)
     dotted = [k for k in settable if "." in k and k.rpartition(".")[2] in OPTIMIZER_SETTINGS]
     dotted = [k for k in dotted if isinstance(_owner(recipe.config, k), cfg.Adam)]
-    aliases = {**recipe.aliases, **type(recipe.config).ALIASES}  # the recipe's own first
-    short = [k for k, paths in aliases.items() if all(p in dotted for p in paths)]
+    short = [k for k, paths in recipe.short_keys().items() if all(p in dotted for p in paths)]
     return short + dotted
 
 
