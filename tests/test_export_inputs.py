@@ -203,7 +203,7 @@ def test_failed_overwrite_keeps_the_previous_export(tiny_ae, exported, tmp_path,
     real_replace = os.replace
 
     def failing_replace(src, dst):
-        if Path(src).name.startswith(".staging-"):
+        if Path(src).name.startswith(".partial-"):  # the new export's swap into place
             raise OSError("disk full")
         return real_replace(src, dst)
 

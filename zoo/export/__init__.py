@@ -53,7 +53,6 @@ Example:
     (16, 28, 28, 1)
 """
 
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -61,14 +60,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import checks
+from zoo import checks, disk
 from zoo.export import metadata, tflite
 from zoo.export.paths import (
     RUN_MODEL_FILE,
     check_version,
     load_keras,
     load_model_from,
-    move_into_place,
     saved_model_dir,
     versions,
 )
@@ -170,18 +168,15 @@ def export(model, path, *, version=None, overwrite=False, source=None):
         archive.add_variable_collection(collection, [w.value for w in weights])
     described = metadata.describe(model, sigs, traced, source)
 
-    base.mkdir(parents=True, exist_ok=True)
-    # Write next to the target under a non-numeric name, then rename: TensorFlow
+    # Written next to the target under a non-numeric name, then renamed: TensorFlow
     # Serving polls the base directory and ignores non-numeric names, so it never
-    # sees a half-written version.
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{version}-", dir=base))
-    try:
+    # sees a half-written version; a failed overwrite keeps the previous one.
+    with disk.atomic_directory(
+        target, overwrite=overwrite, what=f"the export of version {version}"
+    ) as staging:
         archive.write_out(str(staging), verbose=False)
         metadata.write(staging, described)
         metadata.write_warmup(staging, sigs, model_name=base.resolve().name)
-        move_into_place(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # Gone already unless something failed.
     return str(target)
 
 

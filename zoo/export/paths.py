@@ -2,7 +2,6 @@
 
 import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -33,25 +32,6 @@ def check_version(version):
         version = int(version)
     note = " (TensorFlow Serving reads numeric directory names)"
     return checks.positive_int("version", version, note)
-
-
-def move_into_place(new, target):
-    """Renames ``new`` to ``target``, replacing what is there, never losing both."""
-    import shutil
-
-    if not target.exists():
-        os.replace(new, target)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".replaced-{target.name}-", dir=target.parent))
-    try:
-        os.replace(target, retired / "old")
-        try:
-            os.replace(new, target)
-        except BaseException:
-            os.replace(retired / "old", target)  # Put the previous export back.
-            raise
-    finally:
-        shutil.rmtree(retired, ignore_errors=True)
 
 
 def model_file(model_or_path):

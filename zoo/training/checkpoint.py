@@ -8,7 +8,6 @@ import glob
 import json
 import os
 import shutil
-import tempfile
 import warnings
 
 import keras
@@ -128,17 +127,11 @@ class Checkpoint(DivergenceGuard):
             (self._full_disk_advice()),
         )
         disk.check_free(self.directory, needed, what, then)
-        staging = tempfile.mkdtemp(prefix=".partial-", dir=self.directory)
-        try:
-            with disk.full_disk_as_error(self.directory, what, then, needed, staging):
-                self._write(staging, state)
-            if os.path.exists(target):  # the same step again: replace it
-                shutil.rmtree(target)
-            os.replace(staging, target)
-            disk.fsync(self.directory)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        # overwrite: the same step again (a run resumed from it) replaces it.
+        with disk.atomic_directory(
+            target, overwrite=True, what=what, then=then, needed=needed
+        ) as staging:
+            self._write(staging, state)
         self.saved_step = self.step
         for old in self.checkpoints()[self.keep :]:
             shutil.rmtree(old, ignore_errors=True)
@@ -171,14 +164,10 @@ class Checkpoint(DivergenceGuard):
         )
 
     def _write(self, directory, state):
-        weights = os.path.join(directory, self.WEIGHTS)
-        self.model.save_weights(weights)
-        disk.fsync(weights)
-        path = os.path.join(directory, self.STATE)
-        with open(path, "w") as f:
+        # disk.atomic_directory flushes both files to disk before the rename.
+        self.model.save_weights(os.path.join(directory, self.WEIGHTS))
+        with open(os.path.join(directory, self.STATE), "w") as f:
             json.dump(state, f)
-            f.flush()
-            os.fsync(f.fileno())
 
     def advice(self):
         lr = self.optimizer_keys[0] if self.optimizer_keys else "learning_rate"
@@ -224,8 +213,7 @@ class Checkpoint(DivergenceGuard):
         Raises:
             ValueError: a checkpoint of a different run, or none readable.
         """
-        for partial in glob.glob(os.path.join(glob.escape(self.directory), ".partial-*")):
-            shutil.rmtree(partial, ignore_errors=True)
+        disk.remove_partials(self.directory)
         found, failures = self.checkpoints(), []
         for directory in found:
             try:
