@@ -12,11 +12,13 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 DEFAULT_RECIPE ?= a000.gan
 EPOCHS ?= 30
 
-.PHONY: venv train test test-slow lint format notebooks bench bench-gan gpu-check results clean
+.PHONY: venv train test test-slow wheel lint format notebooks bench bench-gan gpu-check results presets clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	# zoo was distributed as `zoo` before `keras-gen-zoo`: an old editable install would linger.
+	$(PY) -m pip uninstall -q -y zoo 2>/dev/null || true
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $@
 
@@ -31,12 +33,25 @@ test: venv
 test-slow: venv
 	$(PY) -m pytest -m slow
 
+# dist/keras_gen_zoo-VERSION-py3-none-any.whl: the package with its recipes and presets, built
+# offline with the venv's setuptools (tests/test_wheel.py installs one in a fresh venv). build/ goes
+# first: setuptools leaves files there that the checkout no longer has, and would ship them.
+wheel: venv
+	rm -rf build
+	$(PY) -m build --wheel --no-isolation --outdir dist .
+
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check zoo tests bench
 
 results: venv
-	$(PY) -m bench.results
+	$(PY) -m zoo.results
+
+# The shipped presets (zoo/presets/mnist/): each recipe's run of `make results`, scored in float32
+# and float16, stored in float16; docs/presets.md holds the table. A preset is remade only when
+# its recipe's config or its run changed.
+presets: venv
+	$(PY) -m bench.presets --noise
 
 format: venv
 	$(PY) -m ruff format zoo tests bench

@@ -1,12 +1,12 @@
 """How a recipe's samples improve with its budget: one run, scored at several epochs.
 
 Trains the recipe once on full MNIST to the largest of ``--epochs`` with
-:func:`zoo.training.train` (the call ``bench/results.py`` and the slow tests
+:func:`zoo.training.train` (the call ``python -m zoo.results`` and the slow tests
 make, seed 0), saving the model at each listed epoch. A snapshot only reads
 the model, and nothing in training depends on the number of epochs planned,
 so a snapshot is the run that a budget of that many epochs gives (checked:
 a001.dcgan's 5-epoch snapshot of a 20-epoch run scores FD 9.820303, the
-figure of ``bench/results.py``'s own 5-epoch run, to the last digit). Each
+figure of the results table's own 5-epoch run, to the last digit). Each
 snapshot is then scored by :func:`zoo.evaluation.evaluate_model` (what
 ``python -m zoo eval`` runs: 10,000 samples in zoo's classifier features),
 and the table gives FD, classifier score, the smallest class and the wall

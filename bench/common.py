@@ -5,7 +5,6 @@ set), so a benchmark imports it before TensorFlow.
 """
 
 import os
-import platform
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -19,16 +18,14 @@ MNIST = os.environ.get("ZOO_MNIST_PATH", "/work/shared/data/mnist.npz")
 
 
 def machine():
-    """This machine in one line, as the docs record it beside their figures."""
-    import keras
-    import tensorflow as tf
+    """This machine in one line, as the docs record it beside their figures.
 
-    gpus = tf.config.list_physical_devices("GPU")
-    return (
-        f"{platform.machine()} Linux, {os.cpu_count()} CPU cores, "
-        f"{f'{len(gpus)} GPU(s)' if gpus else 'no GPU'}, "
-        f"TensorFlow {tf.__version__}, Keras {keras.__version__}"
-    )
+    The line of ``make results`` (:func:`zoo.training.rundir.machine`), imported when
+    called: importing zoo imports TensorFlow, which a benchmark may not want yet.
+    """
+    from zoo.training import rundir
+
+    return rundir.machine(versions=True)
 
 
 class Clock:

@@ -1,9 +1,10 @@
 """GAN peers for the benchmarks, written from their public descriptions (no code copied).
 
 * :func:`tf_tutorial_dcgan`: the networks of TensorFlow's "Deep Convolutional
-  Generative Adversarial Network" tutorial for MNIST, wrapped in a
-  :class:`zoo.GAN` (Adam 2e-4, beta_1 0.5) so that zoo's ``fit`` can be timed
-  on them.
+  Generative Adversarial Network" tutorial for MNIST (those of ``make results``'
+  peer, :mod:`zoo.results.peers`, which trains them with the tutorial's own step),
+  wrapped in a :class:`zoo.GAN` (Adam 2e-4, beta_1 0.5) so that zoo's ``fit``
+  can be timed on them.
 * :class:`KerasIOGAN`: the ``train_step`` of keras-io's "DCGAN overriding
   ``Model.train_step``" example: D is trained on one concatenated batch of
   generated and real images with noisy labels, then G on fresh noise (two
@@ -14,50 +15,10 @@
 
 import keras
 import tensorflow as tf
-from keras import layers
 
 import zoo
 import zoo.models.base
-
-
-def tf_tutorial_generator(latent_dim=100):
-    """Dense(7*7*256) -> BN -> LeakyReLU -> three 5x5 transposed convs (128, 64, 1), tanh."""
-    return keras.Sequential(
-        [
-            keras.Input((latent_dim,)),
-            layers.Dense(7 * 7 * 256, use_bias=False),
-            layers.BatchNormalization(),
-            layers.LeakyReLU(),
-            layers.Reshape((7, 7, 256)),
-            layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
-            layers.BatchNormalization(),
-            layers.LeakyReLU(),
-            layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
-            layers.BatchNormalization(),
-            layers.LeakyReLU(),
-            layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False),
-            layers.Activation("tanh"),
-        ],
-        name="generator",
-    )
-
-
-def tf_tutorial_discriminator():
-    """Two 5x5 stride-2 convs (64, 128) with LeakyReLU and dropout 0.3, then one logit."""
-    return keras.Sequential(
-        [
-            keras.Input((28, 28, 1)),
-            layers.Conv2D(64, 5, strides=2, padding="same"),
-            layers.LeakyReLU(),
-            layers.Dropout(0.3),
-            layers.Conv2D(128, 5, strides=2, padding="same"),
-            layers.LeakyReLU(),
-            layers.Dropout(0.3),
-            layers.Flatten(),
-            layers.Dense(1),
-        ],
-        name="discriminator",
-    )
+from zoo.results.peers import tf_tutorial_discriminator, tf_tutorial_generator
 
 
 def tf_tutorial_dcgan(seed=0):

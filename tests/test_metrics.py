@@ -327,8 +327,8 @@ def test_classifier_cache_trains_once_per_data_set(tmp_path, monkeypatch, digits
     first = classifier.fingerprint(digits[:64], np.zeros(64, "uint8"))
     model_path, meta_path = classifier.cache_paths(data_fingerprint=first)
     assert model_path.name == f"mnist_classifier_v{classifier.VERSION}_{first}.keras"
-    classifier.load_or_train()
-    _, meta = classifier.load_or_train()
+    classifier.load_or_train(shipped=False)
+    _, meta = classifier.load_or_train(shipped=False)
     assert len(calls) == 1 and meta["test_accuracy"] == 0.5 and model_path.exists()
 
     def write(x):
@@ -336,9 +336,9 @@ def test_classifier_cache_trains_once_per_data_set(tmp_path, monkeypatch, digits
         np.savez(npz, x_train=x, y_train=y, x_test=digits[64:96], y_test=y[:32])
 
     write(digits[:64] // 2)  # other digits (the offline sample, say): a classifier of their own
-    _, meta = classifier.load_or_train()
+    _, meta = classifier.load_or_train(shipped=False)
     second = classifier.fingerprint(digits[:64] // 2, np.zeros(64, "uint8"))
     assert len(calls) == 2 and meta["data_fingerprint"] == second
     write(digits[:64])  # back to the first: its classifier was kept, not overwritten
-    _, meta = classifier.load_or_train()
+    _, meta = classifier.load_or_train(shipped=False)
     assert len(calls) == 2 and meta["data_fingerprint"] == first and meta_path.exists()

@@ -6,6 +6,7 @@ Example:
     >>> model = zoo.recipes.build("a000.gan")
     >>> model.fit(ds, epochs=5)
     >>> images = model.sample(64, seed=0)
+    >>> trained = zoo.pretrained("a001.dcgan")   # a preset: trained at the recipe's budget
 """
 
 import os
@@ -22,6 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from zoo import losses, networks, recipes  # noqa: E402
 from zoo.data import load_mnist, load_mnist_arrays  # noqa: E402
 from zoo.models import GAN, VAE, Autoencoder, ContractiveAutoencoder, LatentGAN  # noqa: E402
+from zoo.presets import pretrained  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [
@@ -34,5 +36,6 @@ __all__ = [
     "load_mnist_arrays",
     "losses",
     "networks",
+    "pretrained",
     "recipes",
 ]

@@ -16,7 +16,8 @@ With ``ZOO_TF_LOGS=1`` TensorFlow's own level applies.
 
 Only the command line is quietened, so that a notebook or a test that imports
 zoo keeps TensorFlow's messages. ``python -m zoo`` imports the package before
-running ``zoo/__main__.py``; while it does, ``sys.argv[0]`` is ``"-m"``.
+running ``zoo/__main__.py``; while it does, ``sys.argv[0]`` is ``"-m"``. The ``zoo``
+console script's ``sys.argv[0]`` is its path, ending in ``zoo``.
 """
 
 import os
@@ -24,9 +25,11 @@ import sys
 
 
 def is_command_line():
-    """Whether zoo is being imported by ``python -m zoo``."""
+    """Whether zoo is being imported by ``python -m zoo`` or the ``zoo`` console script."""
     return (
-        sys.argv[:1] == ["-m"] or getattr(sys.modules.get("__main__"), "__package__", None) == "zoo"
+        sys.argv[:1] == ["-m"]
+        or getattr(sys.modules.get("__main__"), "__package__", None) == "zoo"
+        or os.path.basename(sys.argv[0]) == "zoo"
     )
 
 

@@ -164,10 +164,73 @@ def train_classifier(path=None, epochs=_EPOCHS, seed=_SEED, verbose=2, source="a
     return model, metadata
 
 
-def load_or_train(directory=None, path=None, verbose=2, source="auto"):
-    """The cached classifier of :data:`VERSION`, trained and cached first if needed.
+def shipped_dir():
+    """Where the classifier shipped with zoo lives: beside the MNIST presets."""
+    from zoo.presets import SHIPPED
 
-    The cache holds one classifier per training set, found by the data's
+    return SHIPPED / "mnist" / "classifier"
+
+
+def load_shipped():
+    """The classifier shipped inside the package, as ``(model, metadata)``; ``None`` if absent.
+
+    It is the full-MNIST classifier of :data:`VERSION` (a shipped one of another
+    version is ignored), stored as ``model.weights.h5`` (float32, so that every
+    score is that of the trained network) beside a ``metadata.json`` that names
+    its test accuracy, training data and the weights' sha256, which is checked.
+
+    Raises:
+        ValueError: the weights do not match their digest.
+    """
+    from zoo import presets
+
+    directory = shipped_dir()
+    weights, meta_path = directory / presets.WEIGHTS, directory / presets.METADATA
+    if not (weights.is_file() and meta_path.is_file()):
+        return None
+    metadata = json.loads(meta_path.read_text())
+    if metadata.get("version") != VERSION:
+        return None
+    found = presets.sha256(weights)
+    if found != metadata.get("weights_sha256"):
+        raise ValueError(
+            f"zoo's classifier {str(weights)!r} does not match its digest (expected sha256 "
+            f"{metadata.get('weights_sha256')}, found {found}); reinstall zoo."
+        )
+    model = build_classifier()
+    model.load_weights(weights)
+    return model, metadata
+
+
+def ship(model, metadata, directory):
+    """Writes ``model`` (float32 weights) and its ``metadata`` (plus the digest) to ``directory``.
+
+    How the shipped classifier is made from the cached one (``make presets``).
+    """
+    from zoo import presets
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    weights = directory / presets.WEIGHTS
+    bare = build_classifier()  # without the optimizer's state: a third of the bytes
+    bare.set_weights(model.get_weights())
+    disk.atomic_write(weights, bare.save_weights)
+    metadata = {**metadata, "weights_sha256": presets.sha256(weights)}
+    disk.atomic_write(
+        directory / presets.METADATA,
+        lambda p: Path(p).write_text(json.dumps(metadata, indent=2) + "\n"),
+    )
+    return directory
+
+
+def load_or_train(directory=None, path=None, verbose=2, source="auto", shipped=True):
+    """zoo's classifier: the one shipped with zoo, else the cached one, trained first if needed.
+
+    The classifier shipped inside the package (:func:`load_shipped`) is used
+    when there is one and ``directory`` is not given: trained on the full
+    MNIST, it is the feature network of every figure zoo quotes, offline too.
+
+    Otherwise the cache holds one classifier per training set, found by the data's
     :func:`fingerprint`: it trains when the MNIST now in use has none yet
     (full MNIST and the offline sample each get their own). Files are written
     under temporary names and renamed, so that two processes training at once
@@ -178,10 +241,14 @@ def load_or_train(directory=None, path=None, verbose=2, source="auto"):
         path: MNIST npz; see :func:`load_mnist`.
         verbose: Keras ``fit`` verbosity when training.
         source: MNIST source; see :func:`load_mnist`.
+        shipped: Use the shipped classifier when there is one.
 
     Returns:
         ``(model, metadata)`` as :func:`train_classifier` returns them.
     """
+    found = load_shipped() if shipped and directory is None else None
+    if found is not None:
+        return found
     x_train, y_train = data.load_mnist_arrays("train", source=source, path=path)
     model_path, meta_path = cache_paths(directory, fingerprint(x_train, y_train))
     if model_path.exists() and meta_path.exists():

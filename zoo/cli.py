@@ -1,10 +1,12 @@
-"""The command line: ``python -m zoo {list,train,eval,export,sample}``.
+"""The command line: ``python -m zoo {list,train,eval,export,preset,sample}`` (or ``zoo ...``).
 
 Each command is a thin wrapper over the library (``zoo.recipes``,
 ``zoo.training``, ``zoo.evaluation``, ``zoo.export``), so the CLI, notebooks
-and tests share one path. ``eval PATH`` scores a run directory, a ``.keras``
-file or a SavedModel export beside the floor (real training digits scored the
-same way), prints a table and writes ``eval.json``.
+and tests share one path. Wherever a model is read, a recipe's name means its
+shipped preset (``sample a001.dcgan``, ``eval a000.gan``). ``eval PATH`` scores
+a preset, a run directory, a ``.keras`` file or a SavedModel export beside the
+floor (real training digits scored the same way), prints a table and writes
+``eval.json``.
 
 Expected failures (unknown recipe, missing or damaged file, bad arguments,
 a full disk) print one ``zoo: error: ...`` line and exit with status 2 instead of a
@@ -19,14 +21,38 @@ from zoo.distribute import JIT_CHOICES, PRECISIONS
 
 
 def cmd_list(args):
-    from zoo import recipes
+    import json
 
+    from zoo import presets, recipes
+
+    shipped = presets.available("mnist")
     for article, items in recipes.by_article().items():
         zh, en = recipes.ARTICLES[article]
         print(f"article {article}: {en} ({zh})")
         for r in items:
             print(f"  {r.name:<20} {r.family:<24} {r.title}")
+            if r.name in shipped:
+                path = presets.SHIPPED / "mnist" / r.name / presets.METADATA
+                print(f"  {'':<20} preset (mnist): {_headline(json.loads(path.read_text()))}")
+    print("A recipe with a preset loads trained: zoo.pretrained(NAME), or NAME in sample, eval "
+          "and export.")  # fmt: skip
     return 0
+
+
+def _headline(metadata):
+    """A preset's headline figures: FD and smallest class of a generator, else its errors."""
+    scores, run = metadata.get("eval") or {}, metadata.get("run") or {}
+    parts = []
+    if "fd" in scores:
+        parts.append(
+            f"FD {scores['fd']:.2f}, smallest class {100 * scores['min_class_share']:.1f}%"
+        )
+    if "elbo" in scores:
+        parts.append(f"ELBO {scores['elbo']:.1f}")
+    elif "mse" in scores:
+        parts.append(f"test MSE {scores['mse']:.4f}")
+    parts.append(f"{run.get('epochs')} epochs")
+    return ", ".join(parts)
 
 
 def _overrides(args):
@@ -63,6 +89,7 @@ def cmd_train(args):
         compile_options=distribute.compile_options(args.jit_compile, args.steps_per_execution),
         allow_changes=tuple(k.strip() for k in (args.resume_with_changes or "").split(",") if k),
         verbose=args.verbose,
+        from_preset=args.recipe if args.from_preset is True else args.from_preset,
     )
     # The policy must be set before the model is built; the strategy's scope must
     # hold the building (variables), the checkpoint restore and fit.
@@ -85,12 +112,28 @@ def cmd_train(args):
     return 0
 
 
+def _preset_or_path(text):
+    """A preset's directory when ``text`` names one (name, directory, URL), else ``text``.
+
+    A bare word that is neither a preset nor a path is an unknown preset name: the
+    error suggests the close ones.
+    """
+    import os
+
+    from zoo import presets
+
+    found = presets.find(text)
+    if found is None and os.sep not in text and not os.path.exists(text):
+        presets.resolve(text)  # raises, naming the presets there are
+    return text if found is None else str(found)
+
+
 def cmd_eval(args):
     from zoo import evaluation
 
     progress = None if args.quiet else evaluation.progress_bars()
     result = evaluation.evaluate(
-        args.path,
+        _preset_or_path(args.path),
         samples=args.samples,
         k=args.k,
         iwae_images=args.iwae_images,
@@ -120,7 +163,7 @@ def cmd_export(args):
     if args.out_dir is None:
         raise ValueError("export needs MODEL_OR_RUN_DIR and OUT_DIR (or --info EXPORT_DIR).")
     target = export.export_from(
-        args.model,
+        _preset_or_path(args.model),
         args.out_dir,
         version=args.version,
         overwrite=args.overwrite,
@@ -145,9 +188,20 @@ def cmd_preset(args):
 
 
 def cmd_sample(args):
-    from zoo import export, plotting
+    from zoo import checks, plotting, presets
 
-    images = export.sample_grid_from_export(args.export_dir, n=args.n, seed=args.seed)
+    checks.positive_int("-n", args.n)
+    path = _preset_or_path(args.model)
+    if presets.is_preset(path):
+        model = presets.load(path)
+        if not callable(getattr(model, "sample", None)):
+            raise ValueError(f"{model.recipe} is an autoencoder: it reconstructs, it does not "
+                             "sample; pick a GAN or a VAE (python -m zoo list).")  # fmt: skip
+        images = model.sample(args.n, seed=args.seed)
+    else:
+        from zoo import export
+
+        images = export.sample_grid_from_export(path, n=args.n, seed=args.seed)
     plotting.save_grid(images, args.output)
     print(f"wrote {args.n} samples to {args.output}")
     return 0
@@ -218,6 +272,14 @@ def build_parser():
         "discriminator_loss=hinge, --set generator.hidden=(512,), --set "
         "d_optimizer.learning_rate=1e-4 (every key: the recipe's page in docs/articles)",
     )
+    p.add_argument(
+        "--from-preset",
+        nargs="?",
+        const=True,
+        metavar="PRESET",
+        help="start from a preset's weights and train on (fine-tune): the recipe's own "
+        "preset, or a preset name, directory or URL",
+    )
     p.add_argument("--verbose", default="auto", type=lambda v: v if v == "auto" else int(v))
     p.add_argument(
         "--val-limit", type=int, default=2000, help="test images used for validation each epoch"
@@ -286,7 +348,8 @@ def build_parser():
     )
     p.add_argument(
         "path",
-        help="a run directory (holding model.keras), a .keras file, or a SavedModel export "
+        help="a preset (a recipe's name, e.g. a001.dcgan, or a preset directory), a run "
+        "directory (holding model.keras), a .keras file, or a SavedModel export "
         "(OUT/<n>/ or its base OUT/)",
     )
     p.add_argument(
@@ -321,7 +384,8 @@ def build_parser():
     )
     p.add_argument(
         "model",
-        help="a .keras file or a run directory holding model.keras; with --info, an export",
+        help="a preset (a recipe's name or a preset directory), a .keras file or a run "
+        "directory holding model.keras; with --info, an export",
     )
     p.add_argument(
         "out_dir",
@@ -352,8 +416,12 @@ def build_parser():
     p.add_argument("--overwrite", action="store_true", help="replace an existing preset")
     p.set_defaults(func=cmd_preset)
 
-    p = sub.add_parser("sample", help="draw a grid of samples from an exported generator")
-    p.add_argument("export_dir", help="an export: OUT_DIR (highest version) or OUT_DIR/<version>")
+    p = sub.add_parser("sample", help="draw a grid of samples from a preset or an export")
+    p.add_argument(
+        "model",
+        help="a preset (a recipe's name, e.g. a001.dcgan, a preset directory or URL) or an "
+        "export: OUT_DIR (highest version) or OUT_DIR/<version>",
+    )
     p.add_argument("-n", type=int, default=64, help="number of samples")
     p.add_argument("-o", "--output", default="samples.png", help="PNG to write")
     p.add_argument("--seed", type=int, default=0)

@@ -13,7 +13,7 @@
   SavedModel export as one model protocol (exports through their signatures).
 * :mod:`zoo.evaluation.run`: one model beside its floor (real training digits
   scored the same way), what ``python -m zoo eval PATH`` and
-  ``bench/results.py`` (``make results``) run.
+  :mod:`zoo.results` (``make results``) run.
 
 :mod:`zoo.metrics` re-exports the metric functions under their old names.
 

@@ -365,7 +365,7 @@ def _above(floor):
 
 
 def flat_row(result):
-    """The figures of :func:`evaluate_model` as one flat dict (``bench/results.py``'s rows)."""
+    """The figures of :func:`evaluate_model` as one flat dict (:mod:`zoo.results`' rows)."""
     row = {}
     for section in SECTIONS:
         row.update({k: v for k, v in result.get(section, {}).items() if k != "floor"})

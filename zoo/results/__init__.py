@@ -1,11 +1,13 @@
 """Every recipe at its own budget on full MNIST, beside two peers, scored by ``zoo eval``'s code.
 
+The results table of the README's "Does it work?" (``docs/results.md``), which
+``make results`` (``python -m zoo.results``, :mod:`zoo.results.__main__`) builds.
 For each recipe of :mod:`zoo.recipes`: trained by :func:`zoo.training.train`
 at the recipe's budget (what ``python -m zoo train`` runs) on the 60,000
 training digits; then the TF-tutorial DCGAN and the keras-io VAE
-(``bench/peers.py``) at the epochs of ``a001.dcgan`` and ``a001.vae``; then
-the reference VAE of the IWAE paper (:func:`zoo.reference.reference_vae`) for
-:data:`REFERENCE_EPOCHS` epochs (its long schedule: ``bench/reference_vae.py``).
+(:mod:`zoo.results.peers`) at the epochs of ``a001.dcgan`` and ``a001.vae``;
+then the reference VAE of the IWAE paper (:func:`zoo.reference.reference_vae`)
+for :data:`REFERENCE_EPOCHS` epochs (its long schedule: ``bench/reference_vae.py``).
 Each is scored by :func:`zoo.evaluation.evaluate_model`, the code that
 ``python -m zoo eval`` runs: FD, KID, the classifier score and class coverage
 of generated samples, test reconstruction MSE/BCE, test ELBO and IWAE NLL,
@@ -18,32 +20,28 @@ stopped run continues where it left off and the table can be built over
 several sittings; ``--retrain NAME`` starts an entry afresh.
 
 Usage:
-    .venv/bin/python -m bench.results                      # everything (hours on 2 cores)
-    .venv/bin/python -m bench.results --only a000.gan peer.keras_io_vae --out -
-    .venv/bin/python -m bench.results --quick --out -      # a smoke test, prints only
+    .venv/bin/python -m zoo.results                      # everything (hours on 2 cores)
+    .venv/bin/python -m zoo.results --only a000.gan peer.keras_io_vae --out -
+    .venv/bin/python -m zoo.results --quick --out -      # a smoke test, prints only
 """
 
-import argparse
-import datetime
 import glob
 import json
 import os
 import shutil
-import sys
 import time
 
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import keras
 
-import keras  # noqa: E402
+from zoo import evaluation, recipes, reference, training
+from zoo.results import peers
+from zoo.training import rundir
 
-from bench import peers  # noqa: E402
-from bench.common import machine  # noqa: E402
-from zoo import classifier, evaluation, recipes, reference, training  # noqa: E402
-from zoo.training import rundir  # noqa: E402
-
+#: The entry of the IWAE paper's reference VAE (:func:`zoo.reference.reference_vae`).
 REFERENCE = "reference.iwae_vae"
+#: Its budget here: a short stand-in for the paper's 3,280 passes.
 REFERENCE_EPOCHS = 10
+#: Where every entry trains and keeps its scored row, ``RUNS/<name>/``.
 RUNS = os.path.join("runs", "results")
 # (k, test images) of the IWAE bound where the default (--iwae-k on --iwae-n images,
 # a quarter of them for grey-value models) costs too much: a001.vae's transposed-
@@ -77,10 +75,20 @@ def epochs_of(name, quick):
 
 
 def train(name, x_train, run_dir, epochs, limit=None, seed=0):
-    """Trains (or resumes, or loads) one entry; returns ``(model, seconds, resumed)``.
+    """Trains (or resumes, or loads) one entry.
 
-    ``seconds`` are those of the sitting that finished the training (``resumed``
-    says whether earlier sittings trained part of it).
+    Args:
+        name: A recipe's, a peer's (:data:`zoo.results.peers.PEERS`) or :data:`REFERENCE`.
+        x_train: The training digits, uint8.
+        run_dir: The entry's run directory: resumed, or loaded when finished.
+        epochs: The budget.
+        limit: Train on the first ``limit`` digits only (``--quick``).
+        seed: The run's seed.
+
+    Returns:
+        ``(model, seconds, resumed)``: ``seconds`` are those of the sitting that
+        finished the training (0 when it had finished before), ``resumed`` says
+        whether earlier sittings trained part of it.
     """
     x = x_train[:limit]
     if name in peers.PEERS:  # seen before training: BackupAndRestore deletes it at the end
@@ -113,6 +121,17 @@ def evaluate(name, model, real, args, extractor=None):
 
     The same :func:`zoo.evaluation.evaluate_model` as ``python -m zoo eval``:
     what a model is scored on follows from what it can do.
+
+    Args:
+        name: The entry, for its IWAE budget (:data:`IWAE_BUDGETS`).
+        model: The trained model.
+        real: The :class:`zoo.evaluation.RealSet` it is scored against.
+        args: The command's options: ``n_samples``, ``kid_subsets``, ``iwae_k``,
+            ``iwae_n`` and ``quick``.
+        extractor: The classifier's features; zoo's default when None.
+
+    Returns:
+        :func:`zoo.evaluation.flat_row` of the scores.
     """
     # Decoding k samples per image is the cost: the IWAE bound uses a subset.
     k, n_iwae = args.iwae_k, args.iwae_n if evaluation.binarized_data(model) else args.iwae_n // 4
@@ -131,6 +150,7 @@ def evaluate(name, model, real, args, extractor=None):
 
 
 def fmt(value, spec):
+    """``value`` formatted by ``spec``, or a dash where the entry has no such figure."""
     return "–" if value is None else format(value, spec)
 
 
@@ -142,6 +162,16 @@ def coverage(r):
 
 
 def markdown(rows, floor, args):
+    """The table: the floor's row, then one row per entry (a pending one says so).
+
+    Args:
+        rows: The entries' rows, as :func:`scored_row` returns them.
+        floor: The real training digits' figures (:attr:`zoo.evaluation.RealSet.floor`).
+        args: The command's options; ``n_samples`` is the floor's budget.
+
+    Returns:
+        The markdown table, one line per row.
+    """
     head = (
         "| model | family | budget | train s | FD ↓ | KID×10³ ↓ | CS ↑ | coverage ↑ | MSE ↓ "
         "| BCE ↓ | ELBO ↑ | IWAE NLL ↓ |\n|" + "---|" * 12
@@ -174,7 +204,15 @@ def markdown(rows, floor, args):
 
 
 def comparison(rows, floor):
-    """Each peer against its zoo counterpart, and where zoo loses, from the rows' figures."""
+    """Each peer against its zoo counterpart, and where zoo loses, from the rows' figures.
+
+    Args:
+        rows: The entries' rows, as :func:`scored_row` returns them.
+        floor: The real training digits' figures.
+
+    Returns:
+        Markdown bullets, one line each (a continuation line indented).
+    """
     by = {r["name"]: r for r in rows}
     lines = []
     for peer, (_, _, mine) in peers.PEERS.items():
@@ -232,10 +270,20 @@ def comparison(rows, floor):
 
 
 def document(table, meta):
-    """The text of docs/results.md around the table."""
+    """The text of docs/results.md around the table.
+
+    Args:
+        table: What :func:`markdown` returns.
+        meta: ``date``, ``machine``, ``load``, ``n_samples``, ``kid_subsets``,
+            ``floor_full``, ``classifier``, ``ref_epochs``, ``command`` and
+            ``comparison`` (what :func:`comparison` returns).
+
+    Returns:
+        The whole markdown document.
+    """
     return f"""# Results: does it work?
 
-Measured by `bench/results.py` (`make results`) on {meta["date"]}, on {meta["machine"]}
+Measured by `zoo.results` (`make results`) on {meta["date"]}, on {meta["machine"]}
 (load average {meta["load"]} at the start: the CPU was shared with other jobs, so the
 train seconds are an upper bound, not a benchmark).
 
@@ -249,7 +297,7 @@ train seconds are an upper bound, not a benchmark).
 
 * **Budgets are the recipes' own** (`budget`: epochs × training images), the ones
   `python -m zoo train` uses, on the full 60,000 training digits. The peers train
-  for the epochs of their zoo counterpart: the TF-tutorial DCGAN (`bench/peers.py`,
+  for the epochs of their zoo counterpart: the TF-tutorial DCGAN (`zoo/results/peers.py`,
   batch 256, Adam 1e-4) beside `a001.dcgan`, the keras-io VAE (2-d latent, batch
   128) beside `a001.vae`. † marks a training resumed across sittings: its seconds
   are those of the last sitting only.
@@ -290,7 +338,21 @@ scored trains again, and `--retrain NAME` trains an entry afresh.
 
 
 def scored_row(name, args, x_train, real, extractor):
-    """One entry's row: read from its ``row.json`` when scored alike before, else made."""
+    """One entry's row: read from its ``row.json`` when scored alike before, else made.
+
+    Args:
+        name: The entry.
+        args: The command's options (``runs``, ``retrain``, ``no_train``, and those
+            that :func:`evaluate` reads).
+        x_train: The training digits, uint8.
+        real: The :class:`zoo.evaluation.RealSet` it is scored against.
+        extractor: The classifier's features.
+
+    Returns:
+        The row: the entry's name, family, budget, train seconds and figures. With
+        ``--no-train``, an entry whose run is unfinished or of another budget is
+        ``pending`` instead, neither trained nor removed.
+    """
     run_dir = os.path.join(args.runs, name)
     row_path = os.path.join(run_dir, "row.json")
     settings = dict(n_samples=args.n_samples, kid_subsets=args.kid_subsets, iwae_k=args.iwae_k,
@@ -320,66 +382,3 @@ def scored_row(name, args, x_train, real, extractor):
     with open(row_path, "w") as f:
         json.dump(row, f, indent=1, default=float)
     return row
-
-
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--out", default="docs/results.md", help="markdown file, or - for none")
-    p.add_argument("--only", nargs="*", help="only these entries (recipes, peers, reference)")
-    p.add_argument("--retrain", nargs="*", help="entries to train afresh")
-    p.add_argument("--no-train", action="store_true",
-                   help="score finished runs only; list unfinished entries as pending")  # fmt: skip
-    p.add_argument("--runs", default=RUNS, help="where the entries train and keep their rows")
-    p.add_argument("--n-samples", type=int, default=10_000)
-    p.add_argument("--kid-subsets", type=int, default=100)
-    p.add_argument("--iwae-k", type=int, default=5000)
-    p.add_argument("--iwae-n", type=int, default=500, help="test images for the IWAE bound")
-    p.add_argument("--quick", action="store_true", help="smoke test: tiny budgets and sizes")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.n_samples, args.kid_subsets, args.iwae_k, args.iwae_n = 1000, 10, 50, 40
-        args.runs = args.runs if args.runs != RUNS else os.path.join("runs", "results-quick")
-    names = entry_names(args.only)
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    (x_train, _), (x_test, _) = classifier.load_mnist(source="npz")
-    extractor = classifier.default_extractor(source="npz")
-    print(f"classifier: {extractor.metadata}", file=sys.stderr)
-
-    # One pass over the 60,000 training digits: their moments give the full floor,
-    # a reservoir of n_samples of them the floor at the size models are scored at.
-    real = evaluation.real_set(
-        x_train, x_test, args.n_samples, extractor, kid_subsets=args.kid_subsets, full_train=True
-    )
-    floor, floor_full = real.floor, real.floor_full_fd
-    print(f"floor: {floor}, full train vs test FD {floor_full:.3f}", file=sys.stderr)
-
-    rows = []
-    for name in names:
-        rows.append(scored_row(name, args, x_train, real, extractor))
-        print(f"{name}: {rows[-1]}", file=sys.stderr, flush=True)
-
-    table = markdown(rows, floor, args)
-    print(table)
-    if args.out != "-":
-        meta = dict(
-            date=datetime.date.today().isoformat(),
-            machine=machine(),
-            load=load,
-            n_samples=args.n_samples,
-            kid_subsets=args.kid_subsets,
-            floor_full=floor_full,
-            classifier=(
-                f"v{classifier.VERSION}, test accuracy "
-                f"{100 * extractor.metadata['test_accuracy']:.2f}%"
-            ),
-            ref_epochs=REFERENCE_EPOCHS,
-            command="python -m bench.results",
-            comparison=comparison(rows, floor),
-        )
-        with open(args.out, "w") as f:
-            f.write(document(table, meta))
-        print(f"wrote {args.out}", file=sys.stderr)
-
-
-if __name__ == "__main__":
-    main()

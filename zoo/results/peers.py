@@ -2,11 +2,13 @@
 
 Each peer trains with its own training step, as its source describes it, and
 is then wrapped in the zoo model of its family so that the one evaluator of
-``python -m zoo eval`` (:func:`zoo.evaluation.evaluate_model`) scores it.
+``python -m zoo eval`` (:func:`zoo.evaluation.evaluate_model`) scores it
+beside the recipes in :mod:`zoo.results`.
 
 * :class:`TutorialDCGAN`: TensorFlow's "Deep Convolutional Generative
   Adversarial Network" tutorial for MNIST. Networks of
-  :func:`gan_peers.tf_tutorial_generator` / ``tf_tutorial_discriminator``;
+  :func:`tf_tutorial_generator` / :func:`tf_tutorial_discriminator` (which
+  ``make bench-gan`` times too, ``bench/gan_peers.py``);
   pixels scaled to [-1, 1]; batch 256; each step draws noise once, runs D on
   the real and the generated batch apart, and updates both players at once
   from two tapes, with cross-entropy on logits and Adam(1e-4) each.
@@ -20,7 +22,7 @@ is then wrapped in the zoo model of its family so that the one evaluator of
 
 Both train with ``keras.callbacks.BackupAndRestore`` in their run directory,
 so a stopped run resumes at its last epoch, with its weights and its optimizers'
-states as they were (``tests/test_eval.py`` checks the DCGAN's two). The noise
+states as they were (``tests/test_results.py`` checks the DCGAN's two). The noise
 stream is not in the backup: a resumed sitting draws its noise afresh from the
 seed, so it is a run of the same budget but not the same run bit for bit.
 """
@@ -33,7 +35,46 @@ import tensorflow as tf
 from keras import layers
 
 import zoo
-from bench.gan_peers import tf_tutorial_discriminator, tf_tutorial_generator
+
+
+def tf_tutorial_generator(latent_dim=100):
+    """Dense(7*7*256) -> BN -> LeakyReLU -> three 5x5 transposed convs (128, 64, 1), tanh."""
+    return keras.Sequential(
+        [
+            keras.Input((latent_dim,)),
+            layers.Dense(7 * 7 * 256, use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(),
+            layers.Reshape((7, 7, 256)),
+            layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(),
+            layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(),
+            layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False),
+            layers.Activation("tanh"),
+        ],
+        name="generator",
+    )
+
+
+def tf_tutorial_discriminator():
+    """Two 5x5 stride-2 convs (64, 128) with LeakyReLU and dropout 0.3, then one logit."""
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(64, 5, strides=2, padding="same"),
+            layers.LeakyReLU(),
+            layers.Dropout(0.3),
+            layers.Conv2D(128, 5, strides=2, padding="same"),
+            layers.LeakyReLU(),
+            layers.Dropout(0.3),
+            layers.Flatten(),
+            layers.Dense(1),
+        ],
+        name="discriminator",
+    )
 
 
 class TutorialDCGAN(keras.Model):

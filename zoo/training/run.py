@@ -94,6 +94,9 @@ class Settings:
             e.g. to go on from the last good checkpoint of a diverged run.
         verbose: Passed to ``fit`` (``"auto"`` shows the progress bar).
         callbacks: Extra Keras callbacks.
+        from_preset: Start from a preset's weights instead of random ones (to
+            fine-tune): a preset name, directory or URL (:func:`zoo.pretrained`'s),
+            of the recipe and the shapes that the overrides give.
     """
 
     epochs: int | None = None
@@ -112,6 +115,7 @@ class Settings:
     allow_changes: tuple = ()
     verbose: str | int = "auto"
     callbacks: tuple = ()
+    from_preset: str | None = None
 
     @classmethod
     def split(cls, settings=None, **kwargs):
@@ -147,6 +151,7 @@ class Plan:
     grid_images: np.ndarray
     source_text: str
     repeats: int
+    preset: object = None  # the preset directory of ``from_preset``
 
     def __getattr__(self, name):
         # The run's other settings (seed, limit, val_limit ...) are the Settings' own.
@@ -171,6 +176,8 @@ class Plan:
             "val_limit": self.val_limit,
             "epochs": self.epochs,
             "overrides": self.overrides,
+            # A fine-tuned run starts elsewhere: a checkpoint of another start is not resumed.
+            **({"from_preset": self.from_preset} if self.from_preset else {}),
         }
 
 
@@ -193,6 +200,9 @@ def plan(recipe, settings, overrides=None):
         overrides,
     )  # fmt: skip
     runargs.check_changes(spec, s.allow_changes)
+    from zoo import presets  # here: zoo.presets reads zoo.training's run directories
+
+    preset = presets.resolve(s.from_preset) if s.from_preset else None  # before any file
     out_dir = rundir.prepare(s.out_dir or os.path.join("runs", spec.name), fresh=s.fresh)
 
     images, _ = data.load_mnist_arrays("train", source=s.source, path=s.path, limit=s.limit)
@@ -229,6 +239,7 @@ def plan(recipe, settings, overrides=None):
         grid_images=grid_images,
         source_text=source_text,
         repeats=repeats,
+        preset=preset,
     )
 
 
@@ -258,6 +269,11 @@ def build(run_plan):
         **run_plan.overrides,
     )
     resumed = checkpoint.restore(model)
+    if run_plan.preset is not None and not resumed:
+        from zoo import presets
+
+        presets.load_into(model, run_plan.preset)
+        print(f"Starting {run_plan.recipe.name} from the preset {run_plan.preset}.")
     if resumed:
         print(
             f"Resuming {run_plan.recipe.name} from {checkpoint.directory} at step "

@@ -153,9 +153,7 @@ def clean_up(out_dir):
     Idempotent: a run killed after ``model.keras`` appeared is completed by calling it again.
     """
     shutil.rmtree(os.path.join(out_dir, CHECKPOINTS), ignore_errors=True)
-    for name in os.listdir(out_dir):
-        if name.startswith(".partial-"):
-            os.remove(os.path.join(out_dir, name))
+    disk.remove_partials(out_dir)
 
 
 def _dump(obj, path):
@@ -198,7 +196,31 @@ def record(run_plan, model=None, checkpoint=None, resumed=None, seconds=None):
         "steps_per_execution": model.steps_per_execution,
         "dtype_policy": model.dtype_policy.name,
         "replicas": model.distribute_strategy.num_replicas_in_sync,
+        "machine": machine(),
+        **({"from_preset": run_plan.from_preset} if run_plan.from_preset else {}),
     }
+
+
+def machine(versions=False):
+    """This machine in a few words: architecture, system, CPU cores and GPUs.
+
+    Args:
+        versions: Add TensorFlow's and Keras's versions, as the docs record them beside
+            their figures (``make results``, the benchmarks). ``run.json`` leaves them out
+            of its ``machine``: it keeps Keras's version in a field of its own.
+
+    Returns:
+        One line, e.g. ``"x86_64 Linux, 2 CPU cores, no GPU"``.
+    """
+    import platform
+
+    import keras
+    import tensorflow as tf
+
+    gpus = len(tf.config.list_physical_devices("GPU"))
+    line = (f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPU cores, "
+            f"{f'{gpus} GPU(s)' if gpus else 'no GPU'}")  # fmt: skip
+    return f"{line}, TensorFlow {tf.__version__}, Keras {keras.__version__}" if versions else line
 
 
 def complete(out_dir, identity):

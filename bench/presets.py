@@ -1,0 +1,172 @@
+"""Makes the shipped presets (``make presets``): every recipe's run of ``make results``, in float16.
+
+For each recipe: its finished run in ``runs/results/<name>`` (``python -m
+bench.results`` trains it: the recipe's budget, seed 0, the full MNIST) is
+scored by ``zoo eval``'s code in float32, turned into a preset under
+``zoo/presets/mnist/<name>`` with float16 weights (:func:`zoo.presets.make`),
+whose own weights are scored the same way, with the same seed and real set.
+``--noise`` also scores the float32 weights with seed 1: the sampling noise
+that a float16 difference is read against. Writes ``docs/presets.md``: the
+float32 against float16 table, the sizes against the budget (MNIST presets
+together at most 40 MB).
+
+A preset is remade only when its recipe's config or its run changed
+(``--remake NAME`` forces it). The classifier ships beside the presets
+(``zoo/presets/mnist/classifier``), from the cache of ``zoo.classifier``.
+
+Usage:
+    .venv/bin/python -m bench.presets                      # every recipe with a finished run
+    .venv/bin/python -m bench.presets --only a000.gan --noise
+"""
+
+import argparse
+import datetime
+import json
+import os
+import sys
+from pathlib import Path
+
+from bench.common import MNIST, machine
+from zoo import classifier, data, evaluation, presets, recipes  # noqa: E402
+from zoo.export import load_keras  # noqa: E402
+from zoo.training import rundir  # noqa: E402
+
+RUNS = os.path.join("runs", "results")
+BUDGET_MB = 40
+#: zoo eval's defaults: what the cards quote.
+EVAL = dict(n=10_000, k=100, iwae_images=1000, seed=0, kid_subsets=100)
+FIGURES = (("fd", "FD", ".3f"), ("classifier_score", "CS", ".3f"),
+           ("min_class_share", "min share", ".4f"), ("mse", "MSE", ".5f"),
+           ("elbo", "ELBO", ".2f"), ("iwae_nll", "IWAE NLL", ".2f"))  # fmt: skip
+
+
+def ship_classifier():
+    """Ships the cached full-MNIST classifier unless the shipped one is of this version."""
+    if classifier.load_shipped() is not None:
+        return classifier.shipped_dir()
+    model, metadata = classifier.load_or_train(source="npz", shipped=False)
+    return classifier.ship(model, metadata, classifier.shipped_dir())
+
+
+def up_to_date(name, run_dir):
+    """Whether the shipped preset of ``name`` is of its recipe's config and of this run."""
+    target = presets.SHIPPED / "mnist" / name
+    if not presets.is_preset(target):
+        return False
+    config = json.loads((target / presets.CONFIG).read_text())
+    metadata = json.loads((target / presets.METADATA).read_text())
+    run = json.loads((run_dir / rundir.RUN).read_text())
+    return (config["config"] == recipes.get(name).config.to_dict()
+            and metadata["run"] == {k: v for k, v in run.items() if k != "config"})  # fmt: skip
+
+
+def scorer(real, extractor, seed=0):
+    def score(model):
+        result = evaluation.evaluate_model(
+            model,
+            real,
+            EVAL["n"],
+            EVAL["k"],
+            EVAL["iwae_images"],
+            extractor,
+            seed=seed,
+            kid_subsets=EVAL["kid_subsets"],
+        )
+        return evaluation.flat_row(result)
+
+    return score
+
+
+def row(name, f32, f16, noise, size):
+    cells = []
+    for key, _, spec in FIGURES:
+        if key not in f32:
+            cells.append("–")
+            continue
+        cell = f"{format(f32[key], spec)} / {format(f16[key], spec)}"
+        if noise and key in noise:
+            cell += f" ({format(noise[key], spec)})"
+        cells.append(cell)
+    return f"| {name} | {size / 1e6:.2f} | " + " | ".join(cells) + " |"
+
+
+def document(rows, total, classifier_bytes, meta):
+    head = "| preset | MB | " + " | ".join(label for _, label, _ in FIGURES) + " |"
+    return f"""# Presets: float32 against float16
+
+Made by `python -m bench.presets --noise` (`make presets`) on {meta["date"]}, on {meta["machine"]},
+from the runs of `make results` (`runs/results/<name>`: each recipe at its budget, seed 0,
+the full MNIST). Each cell is `float32 / float16`: `zoo eval`'s figures ({EVAL["n"]:,}
+samples, seed {EVAL["seed"]}, IWAE k = {EVAL["k"]} on the first {EVAL["iwae_images"]:,} test
+digits) of the run's float32 weights and of the preset's float16 weights, on the same
+samples; in brackets, the float32 weights scored with seed 1: how far the figures move
+from sampling noise alone. Where the float16 figure is as close to the float32 one as the
+noise, float16 changes nothing that `zoo eval` can tell, and the presets store it.
+
+{head}
+|{"---|" * (len(FIGURES) + 2)}
+{chr(10).join(rows)}
+
+Size: the MNIST presets' weights take {total / 1e6:.1f} MB together, the classifier
+{classifier_bytes / 1e6:.1f} MB (float32: every figure is that of the trained
+classifier); budget {BUDGET_MB} MB.
+"""
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--only", nargs="*", help="these recipes only")
+    p.add_argument("--remake", nargs="*", default=(), help="remake these even if up to date")
+    p.add_argument("--runs", default=RUNS)
+    p.add_argument("--noise", action="store_true", help="also score float32 with seed 1")
+    p.add_argument("--out", default="docs/presets.md", help="markdown file, or - for none")
+    args = p.parse_args(argv)
+    os.environ.setdefault("ZOO_MNIST_PATH", MNIST)
+    ship_classifier()
+    extractor = classifier.default_extractor()
+    x_train, _ = data.load_mnist_arrays("train", source="npz")
+    x_test, _ = data.load_mnist_arrays("test", source="npz")
+    real = evaluation.real_set(x_train, x_test, EVAL["n"], extractor, seed=EVAL["seed"],
+                               kid_subsets=EVAL["kid_subsets"])  # fmt: skip
+    table_path = os.path.join(args.runs, "presets.json")
+    table = json.load(open(table_path)) if os.path.exists(table_path) else {}
+    for name in args.only or recipes.names():
+        run_dir = Path(os.path.join(args.runs, name))
+        if not rundir.is_finished(run_dir):
+            print(f"{name}: no finished run in {run_dir}; train it with "
+                  f"python -m zoo.results --only {name}", file=sys.stderr)  # fmt: skip
+            continue
+        run = json.loads((run_dir / rundir.RUN).read_text())
+        if run.get("config") != recipes.get(name).config.to_dict() or run.get("overrides"):
+            print(f"{name}: the run in {run_dir} is of another config than the recipe's now; "
+                  f"train it again: python -m zoo.results --only {name} --retrain {name}",
+                  file=sys.stderr)  # fmt: skip
+            continue
+        if up_to_date(name, run_dir) and name not in args.remake and name in table:
+            print(f"{name}: up to date", file=sys.stderr)
+            continue
+        entry = {"f32": scorer(real, extractor)(load_keras(run_dir / rundir.FINAL_MODEL))}
+        if args.noise:
+            model = load_keras(run_dir / rundir.FINAL_MODEL)
+            entry["noise"] = scorer(real, extractor, seed=1)(model)
+        target = presets.make(run_dir, presets.SHIPPED / "mnist" / name, overwrite=True,
+                              evaluate=scorer(real, extractor))  # fmt: skip
+        metadata = json.loads((target / presets.METADATA).read_text())
+        entry.update(f16=metadata["eval"], bytes=metadata["weights_bytes"])
+        table[name] = entry
+        with open(table_path, "w") as f:
+            json.dump(table, f, indent=1)
+        print(f"{name}: {entry}", file=sys.stderr, flush=True)
+    rows = [row(n, e["f32"], e["f16"], e.get("noise"), e["bytes"]) for n, e in table.items()]
+    total = sum(e["bytes"] for e in table.values())
+    classifier_bytes = (classifier.shipped_dir() / presets.WEIGHTS).stat().st_size
+    text = document(rows, total, classifier_bytes,
+                    {"date": datetime.date.today().isoformat(), "machine": machine()})  # fmt: skip
+    print(text)
+    if args.out != "-":
+        with open(args.out, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()

