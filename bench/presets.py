@@ -56,8 +56,9 @@ def up_to_date(name, run_dir):
     config = json.loads((target / presets.CONFIG).read_text())
     metadata = json.loads((target / presets.METADATA).read_text())
     run = json.loads((run_dir / rundir.RUN).read_text())
-    return (config["config"] == recipes.get(name).config.to_dict()
-            and metadata["run"] == {k: v for k, v in run.items() if k != "config"})  # fmt: skip
+    recorded = {k: v for k, v in metadata["run"].items() if k != "machine"}
+    trained = {k: v for k, v in run.items() if k not in ("config", "machine")}
+    return config["config"] == recipes.get(name).config.to_dict() and recorded == trained
 
 
 def scorer(real, extractor, seed=0):
@@ -150,7 +151,7 @@ def main(argv=None):
             model = load_keras(run_dir / rundir.FINAL_MODEL)
             entry["noise"] = scorer(real, extractor, seed=1)(model)
         target = presets.make(run_dir, presets.SHIPPED / "mnist" / name, overwrite=True,
-                              evaluate=scorer(real, extractor))  # fmt: skip
+                              evaluate=scorer(real, extractor), machine=machine())  # fmt: skip
         metadata = json.loads((target / presets.METADATA).read_text())
         entry.update(f16=metadata["eval"], bytes=metadata["weights_bytes"])
         table[name] = entry

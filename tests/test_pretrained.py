@@ -79,3 +79,24 @@ def test_the_shipped_classifier_is_the_full_mnist_one_and_classifies():
     assert np.mean(probs.argmax(1) == y) > 0.98
     # It is the one zoo's figures use, with no training and no MNIST file.
     assert classifier.load_or_train()[1]["weights_sha256"] == metadata["weights_sha256"]
+
+
+def test_the_command_line_takes_a_preset_name(tmp_path, capsys):
+    from zoo import cli
+
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "preset (mnist): FD 9.99, smallest class 6.3%, 30 epochs" in out  # a000.gan's card
+    grid = tmp_path / "grid.png"
+    assert cli.main(["sample", "a000.gan", "-n", "16", "-o", str(grid), "--seed", "3"]) == 0
+    import matplotlib.image
+
+    assert matplotlib.image.imread(grid).ndim == 3
+    result = tmp_path / "eval.json"
+    argv = ["eval", "a000.ae", "--source", "sample", "--quiet", "--json", str(result)]
+    assert cli.main(argv) == 0
+    scores = json.loads(result.read_text())
+    assert scores["kind"] == "preset" and scores["reconstruction"]["mse"] < 0.01
+    assert cli.main(["export", "a000.ae", str(tmp_path / "export")]) == 0
+    assert (tmp_path / "export" / "1" / "saved_model.pb").is_file()
+    assert not list(SHIPPED.glob("*/eval.json"))  # nothing written into the package
