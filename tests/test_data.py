@@ -228,8 +228,8 @@ def test_sample_dataset_is_in_the_unit_range():
 
 
 def _offline(monkeypatch, prepared=None, reachable=False):
-    monkeypatch.setattr(data, "_tfds_prepared", lambda: prepared)
-    monkeypatch.setattr(data, "_tfds_reachable", lambda timeout=3.0: reachable)
+    monkeypatch.setattr(data, "_tfds_prepared", lambda spec=None: prepared)
+    monkeypatch.setattr(data, "_tfds_reachable", lambda timeout=3.0, host=None: reachable)
 
 
 def test_auto_falls_back_to_sample_with_one_warning(monkeypatch):
@@ -252,7 +252,9 @@ def test_auto_uses_prepared_tfds_without_downloading(monkeypatch):
     _offline(monkeypatch, prepared="/tfds/mnist/3.0.1")
     calls = []
     fake = (np.zeros((3, 28, 28), np.uint8), np.zeros(3, np.uint8))
-    monkeypatch.setattr(data, "_load_tfds", lambda split, download: calls.append(download) or fake)
+    monkeypatch.setattr(
+        data, "_load_tfds", lambda split, download, spec: calls.append(download) or fake
+    )
     assert data.describe_source() == "tfds: prepared in /tfds/mnist/3.0.1"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -264,7 +266,7 @@ def test_auto_downloads_only_when_reachable_and_falls_back_on_failure(monkeypatc
     _offline(monkeypatch, reachable=True)
     calls = []
 
-    def failing_download(split, download):
+    def failing_download(split, download, spec):
         calls.append(download)
         raise OSError("connection reset by peer")
 

