@@ -100,3 +100,22 @@ def test_the_command_line_takes_a_preset_name(tmp_path, capsys):
     assert cli.main(["export", "a000.ae", str(tmp_path / "export")]) == 0
     assert (tmp_path / "export" / "1" / "saved_model.pb").is_file()
     assert not list(SHIPPED.glob("*/eval.json"))  # nothing written into the package
+
+
+def test_train_from_preset_fine_tunes_the_recipes_own_preset(tmp_path, digits):
+    from zoo import cli
+    from zoo.export import load_keras
+
+    npz = tmp_path / "mnist.npz"
+    np.savez(npz, x_train=digits, y_train=np.zeros(len(digits), "uint8"), x_test=digits[:64],
+             y_test=np.zeros(64, "uint8"))  # fmt: skip
+    out = tmp_path / "tuned"
+    argv = ["train", "a000.gan", "--from-preset", "--limit", "64", "--batch-size", "64",
+            "--epochs", "1", "--val-limit", "64", "--checkpoint-every", "0", "--verbose", "0",
+            "--source", "npz", "--mnist", str(npz), "--out", str(out)]  # fmt: skip
+    assert cli.main(argv) == 0
+    assert json.loads((out / "run.json").read_text())["from_preset"] == "a000.gan"
+    tuned = load_keras(out / "model.keras").trainable_weights
+    shipped = zoo.pretrained("a000.gan").trainable_weights
+    gap = max(float(np.abs(a - b).mean()) for a, b in zip(tuned, shipped, strict=True))
+    assert gap < 1e-3  # one Adam step (2e-4) from the shipped weights
