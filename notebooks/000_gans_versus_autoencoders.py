@@ -83,7 +83,7 @@ print(f"train {x_train.shape} {x_train.dtype}, test {x_test.shape}; quick mode: 
 # recipe's choices). The layer sizes, the generator's batch normalization and the optimizer
 # settings are the article's, and the discriminator sees real and generated digits in one
 # joint batch, as the article's `train_on_batch(np.concatenate(...))` does. Two departures,
-# both measured (the recipe's choices hold the table, `python -m bench.gan_candidates a000.gan --epochs 30`
+# both measured (the recipe's choices hold the table, `python -m bench.sweep a000.gan --epochs 30`
 # reproduces it): the discriminator drops the article's batch normalization and gains a
 # gradient penalty. With the article's discriminator the GAN trains but under-draws some
 # digits (its rarest class 2.3% of the samples, against about 10% for real digits).

@@ -28,7 +28,7 @@
 #
 # **Budget.** Both recipes train at their own budgets on all 60,000 training digits: the DCGAN
 # for 15 epochs (7,035 steps of 128 images; the article's loop runs 100,000 single batches),
-# the VAE for 10. The DCGAN's budget was measured by `bench/budget_sweep.py`, which scores one
+# the VAE for 10. The DCGAN's budget was measured by `bench/sweep.py`, which scores one
 # run after 5, 10 and 15 epochs (FD 9.8, 6.5, 5.1; the table is in
 # `docs/articles/001-gans-versus-vaes.md`): 15 is the first of them whose samples are mostly
 # clean digits. A DCGAN epoch takes about 4 minutes on a 2-core CPU (its 7x7x256 → 14x14x256

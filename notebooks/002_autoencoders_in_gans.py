@@ -182,7 +182,7 @@ for label, model, tracker in (("a002.aegan", gan, coverage),
 # classifier score (1 to 10) and class coverage, the smallest share of the samples that the
 # classifier puts in one digit class (a perfect model: about 10%; real digits 9.0%). The
 # article's training ends with nearly all its samples in one class; with the penalty every
-# digit holds several percent of the samples. `python -m bench.gan_candidates a002.aegan --epochs 30` measures
+# digit holds several percent of the samples. `python -m bench.sweep a002.aegan --epochs 30` measures
 # the other remedies the recipe's choices list (the article's 32-d noise, a slower D, two D
 # steps, minibatch statistics): none of them covers every digit at this budget.
 

@@ -135,7 +135,7 @@ plot_histories(histories)
 # The Frobenius norm ‖∂h/∂x‖_F of each encoder at test digits measures how much the 32-d code
 # moves when the input pixels move. At the recipes' 10 epochs the penalty shrinks it about
 # sevenfold at no cost in reconstruction error (the test MSEs printed below are about equal;
-# in the 5-epoch sweep of `bench/cae_sweep.py` the CAE's error is slightly higher). The
+# in the 5-epoch sweep of `bench/sweep.py` the CAE's error is slightly higher). The
 # reconstructions side by side show the same.
 
 # %%
@@ -305,8 +305,9 @@ show_grid(served, ncols=8, title="latent-GAN samples drawn from the SavedModel")
 # ## 7. What to try next
 #
 # * Vary λ: `recipes.build("a003.cae", contractive_weight=1e-4)` contracts harder;
-#   `bench/cae_sweep.py` trains a few values and prints the Jacobian norm against the test MSE,
-#   the trade-off behind the recipe's λ.
+#   `python -m bench.sweep a003.cae --epochs 5 --grid contractive_weight=0,1e-5,3e-5,1e-4
+#   --test-images 1000` trains a few values and prints the Jacobian norm against the test
+#   MSE, the trade-off behind the recipe's λ.
 # * Train the one-`fit` fusion, `recipes.build("a003.latent_gan")`, where the CAE, D and G
 #   learn together, and compare its samples with the two-stage model above.
 # * Put the latent GAN on the λ = 0 baseline's codes instead

@@ -5,7 +5,6 @@ by its family's builder; any setting of the family is a key of ``build`` and
 ``--set`` on every recipe of it, checked against the setting's type.
 """
 
-import argparse
 import dataclasses
 import json
 import os
@@ -167,7 +166,8 @@ def test_optimizer_keys_are_what_a_resume_may_change():
 
 # -- evidence that cannot go stale -------------------------------------------------------------
 WITH_CANDIDATES = [n for n in NAMES if recipes.get(n).candidates]
-QUOTED = re.compile(r"`python -m bench\.(gan_candidates|cae_sweep|budget_sweep) ?([^`]*)`")
+#: A measurement command quoted in a recipe's prose, and what follows its module's name.
+QUOTED = re.compile(r"`python -m bench\.(\w+) ?([^`]*)`")
 
 
 @pytest.mark.parametrize("name", WITH_CANDIDATES)
@@ -183,23 +183,21 @@ def test_each_candidate_differs_from_its_recipe_by_every_setting_it_lists(name):
 
 
 def test_every_quoted_measurement_pins_its_budget_and_names_real_candidates():
-    # A figure in a recipe's prose names the command that reproduces it: the budget pinned
-    # (never the script's default, which moves) and, for a candidates table, candidates
-    # that exist.
-    parser = argparse.ArgumentParser()
-    parser.add_argument("recipe", nargs="?")
-    parser.add_argument("--epochs", type=int, nargs="+")
-    parser.add_argument("--only", nargs="*")
-    parser.add_argument("--lambdas", nargs="*")
+    # A figure in a recipe's prose names the command that reproduces it: the one sweep
+    # (bench/sweep.py), read by its own command line, with the budget pinned in epochs (never
+    # a default or `--epochs budget`, which move with the recipe) and the one the text
+    # states, and candidates and grid points that exist and type-check (sweep.plan builds
+    # every run it would train).
+    from bench import sweep
+
     quoted = 0
     for recipe in recipes.REGISTRY.values():
         for text in (recipe.summary, *recipe.choices):
-            for script, command in QUOTED.findall(text):
-                args = parser.parse_args(command.split())
-                assert args.epochs, f"{recipe.name} quotes {script} {command!r} without --epochs"
-                if script == "gan_candidates":
-                    target = recipes.get(args.recipe)
-                    assert f"{args.epochs[0]} epochs" in text, (recipe.name, command)
-                    assert set(args.only or ()) <= set(target.candidates), (recipe.name, command)
+            for module, command in QUOTED.findall(text):
+                assert module == "sweep", f"{recipe.name} quotes bench.{module}, not bench.sweep"
+                args = sweep.parser().parse_args(command.split())
+                assert all(isinstance(e, int) for e in args.epochs), (recipe.name, command)
+                assert f"{min(args.epochs)} epochs" in text, (recipe.name, command)
+                assert sweep.plan(args), (recipe.name, command)
                 quoted += 1
     assert quoted >= 10

@@ -188,11 +188,12 @@ def test_vae_negative_elbo_improves(name, mnist):
 
 # -- no mode collapse ---------------------------------------------------------------------
 # Every GAN recipe at its own budget (full MNIST, seed 0), trained and scored as
-# bench/gan_candidates.py does: the share of 10,000 samples in each digit class by zoo's
+# bench/sweep.py does: the share of 10,000 samples in each digit class by zoo's
 # classifier, each at least 5% (issue 13; a perfect model gives about 10%). The figures the
 # bench measured are in each recipe's choices; a002.aegan, for one: smallest class 5.9%
-# (seed 1: 4.8%) with its gradient penalty, 96% 1s without it; a001.dcgan (measured by
-# bench/budget_sweep.py): smallest class 7.6%, its 15 epochs about 57 minutes on 2 CPU cores.
+# (seed 1: 4.8%) with its gradient penalty, 96% 1s without it; a001.dcgan (measured on
+# bench/sweep.py's snapshots of one run): smallest class 7.6%, its 15 epochs about 57 minutes
+# on 2 CPU cores.
 COVERAGE_MIN_SHARE = {
     name: 0.05 for name in ("a000.gan", "a001.dcgan", "a002.aegan", "a003.latent_gan", "a004.gan")
 }

@@ -97,7 +97,8 @@ class Recipe:
             each the overrides that make it from the recipe, every one of which
             differs from the recipe's value (``tests/test_config.py`` checks it),
             so that a candidate cannot silently come to mean another
-            configuration when a default moves (``bench/gan_candidates.py``).
+            configuration when a default moves (``python -m bench.sweep`` trains
+            and scores them).
     """
 
     name: str

@@ -3,11 +3,11 @@
 The recipes' data files (``zoo/recipes/articles/aNNN.toml``) are the single
 source of truth: settings tables, defect tables and choices come from
 :mod:`zoo.recipes`, and benchmark figures from the ``benchmark.json`` that
-``bench/train_recipes.py`` writes. Regenerate with ``python -m zoo.recipes.docs``
-(or :func:`write_docs`) after editing a data file; do not edit the generated
-pages by hand. It lives in the package, not beside it, because the notebooks'
-kernels render the same recipe text (``notebooks/nbtools.py``) from the
-installed package.
+``python -m bench.sweep ... --docs`` writes (:mod:`bench.sweep_docs`).
+Regenerate with ``python -m zoo.recipes.docs`` (or :func:`write_docs`) after
+editing a data file; do not edit the generated pages by hand. It lives in the
+package, not beside it, because the notebooks' kernels render the same recipe
+text (``notebooks/nbtools.py``) from the installed package.
 """
 
 import argparse
@@ -19,6 +19,8 @@ from zoo.recipes._core import ABOUT, ARTICLES, TOPICS, article_defects, by_artic
 
 DEFAULT_OUT_DIR = "docs/articles"
 BENCHMARK_FILE = "benchmark.json"
+#: What wrote a ``benchmark.json`` that does not say (``made_by``): the runs before the sweep.
+_MADE_BY = "`bench/train_recipes.py`, now `python -m bench.sweep --docs`"
 #: The benchmark is one training run on its date; the recipes' current figures live elsewhere.
 _CURRENT = (
     "The recipes may have changed since that run: [`docs/results.md`](../results.md) "
@@ -52,7 +54,7 @@ def _format_value(value):
 
 
 def load_benchmark(out_dir=DEFAULT_OUT_DIR):
-    """The benchmark results saved by ``bench/train_recipes.py``, or ``None``.
+    """The benchmark results saved by ``python -m bench.sweep ... --docs``, or ``None``.
 
     Args:
         out_dir: The docs folder that holds ``benchmark.json``.
@@ -193,7 +195,7 @@ def render_article(article_id, out_dir=DEFAULT_OUT_DIR):
     if benchmark:  # the images are that run's: dated, as its table is
         out.append(
             f"Drawn by the models of the benchmark run of {benchmark['date']} "
-            f"(`bench/train_recipes.py`), not regenerated since. {_CURRENT}"
+            f"({benchmark.get('made_by', _MADE_BY)}), not regenerated since. {_CURRENT}"
         )
     for r in recipes:
         what = (
@@ -205,7 +207,8 @@ def render_article(article_id, out_dir=DEFAULT_OUT_DIR):
             out.append(f"`{r.name}`, {what}:\n\n![{r.name}](img/{r.name}.png)")
         else:
             out.append(
-                f"`{r.name}`: no image yet; run `python -m bench.train_recipes --recipes {r.name}`."
+                f"`{r.name}`: no image yet; run `python -m bench.sweep {r.name} --epochs budget "
+                f"--only recipe --docs {Path(out_dir) / 'img'}`."
             )
     table = benchmark and benchmark_table(benchmark, [r.name for r in recipes])
     if table:
@@ -241,9 +244,9 @@ def render_index(out_dir=DEFAULT_OUT_DIR):
     if benchmark:
         out += [
             "## Benchmark",
-            f"Trained by `bench/train_recipes.py` on full MNIST (60,000 training images unless "
-            f"stated), {benchmark['machine']}, {benchmark['date']}. Metrics: `sat` is the "
-            "fraction of sample pixels below 0.1 or above 0.9 (MNIST test images: "
+            f"Trained by {benchmark.get('made_by', _MADE_BY)} on full MNIST (60,000 training "
+            f"images unless stated), {benchmark['machine']}, {benchmark['date']}. Metrics: "
+            "`sat` is the fraction of sample pixels below 0.1 or above 0.9 (MNIST test images: "
             f"{benchmark.get('mnist_sat', float('nan')):.3f}), `pair_l2` the mean L2 distance "
             "between samples (MNIST test images: "
             f"{benchmark.get('mnist_pair_l2', float('nan')):.2f}), `mse` the per-pixel test "

@@ -331,9 +331,9 @@ train seconds are an upper bound, not a benchmark).
 Regenerate with `make results` (or `{meta["command"]}`); each entry's run and scored
 row stay in `{RUNS}/<name>/`, so a stopped run resumes, and a run directory that already
 holds the finished run of a recipe (the same `training.train` call: budget, seed, data) is
-scored without training it again (`a001.dcgan`'s is the 15-epoch snapshot of
-`bench/budget_sweep.py`'s run, the same call); a row whose budget has changed since it was
-scored trains again, and `--retrain NAME` trains an entry afresh.
+scored without training it again (`a001.dcgan`'s was the 15-epoch snapshot of the run of
+`python -m bench.sweep a001.dcgan --epochs 5 10 15`, the same call); a row whose budget has
+changed since it was scored trains again, and `--retrain NAME` trains an entry afresh.
 """
 
 
