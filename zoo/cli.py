@@ -75,6 +75,8 @@ def cmd_train(args):
         epochs=args.epochs,
         batch_size=args.batch_size,
         out_dir=out_dir,
+        data=args.data,
+        image_size=args.image_size,
         source=args.source,
         path=args.mnist,
         limit=args.limit,

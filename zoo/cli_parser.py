@@ -25,11 +25,24 @@ def build_parser(commands, description=None):
     p = sub.add_parser("list", help="list the recipes, grouped by article")
     p.set_defaults(func=commands["list"])
 
-    p = sub.add_parser("train", help="train a recipe on MNIST")
+    p = sub.add_parser("train", help="train a recipe on MNIST or other data (--data)")
     p.add_argument("recipe", help="recipe name, see `python -m zoo list`")
     p.add_argument("--epochs", type=int, help="epochs (default: the recipe's budget)")
     p.add_argument("--batch-size", type=int, help="batch size (default: the recipe's)")
     p.add_argument("--out", help="output directory (default: runs/RECIPE)")
+    p.add_argument(
+        "--data",
+        default="mnist",
+        metavar="NAME_OR_PATH",
+        help="data set: mnist (default), fashion_mnist, or a folder of PNG/JPEG images or an "
+        ".npz of uint8 arrays, with images of the recipe's shape (28x28x1)",
+    )
+    p.add_argument(
+        "--image-size",
+        type=int,
+        metavar="N",
+        help="fit the data's images to NxN (centre-crop, then resize) before training",
+    )
     add_data_arguments(p)
     p.add_argument("--limit", type=int, help="train on the first N images only")
     p.add_argument("--seed", type=int, default=0)

@@ -162,7 +162,7 @@ def _card(config, metadata):
     return "\n".join(lines) + "\n"
 
 
-def make(run_dir, out_dir, overwrite=False, dtype="float16", dataset="mnist", evaluate=None,
+def make(run_dir, out_dir, overwrite=False, dtype="float16", dataset=None, evaluate=None,
          check=True, machine=None):  # fmt: skip
     """Writes the preset of a finished run: its config, weights, metadata and card.
 
@@ -171,7 +171,8 @@ def make(run_dir, out_dir, overwrite=False, dtype="float16", dataset="mnist", ev
         out_dir: The preset directory to write (all of it, or nothing).
         overwrite: Replace an existing ``out_dir``.
         dtype: Storage dtype of the weights, ``"float16"`` or ``"float32"``.
-        dataset: The data set the run trained on, as :func:`zoo.pretrained` names it.
+        dataset: The data set the run trained on, as :func:`zoo.pretrained` names it;
+            ``None``: the run's own (``run.json``'s ``dataset``, else MNIST).
         evaluate: Optional ``evaluate(model) -> dict``, called on the preset's
             own (stored, reloaded) weights; its figures go into the metadata
             and the card (``make presets`` passes ``zoo eval``'s).
@@ -228,7 +229,7 @@ def make(run_dir, out_dir, overwrite=False, dtype="float16", dataset="mnist", ev
             "format": FORMAT,
             "created": datetime.date.today().isoformat(),
             "recipe": run["recipe"],
-            "dataset": dataset,
+            "dataset": dataset or run.get("dataset", "mnist"),
             "run": {"machine": machine, **{k: v for k, v in run.items() if k != "config"}},
             "eval": evaluate(stored) if evaluate else None,
             "check": checks.figures(stored) if check else None,

@@ -6,6 +6,7 @@
 * :mod:`zoo.training.rundir`: the run directory's layout, its one owner;
 * :mod:`zoo.training.checkpoint` and :mod:`zoo.training.divergence`: resumable
   checkpoints and the NaN guard (the callbacks :mod:`zoo.callbacks` exports);
+* :mod:`zoo.training.inputs`: the run's images, MNIST or another data set, checked first;
 * :mod:`zoo.training.batching`: the data order, a function of ``(seed, epoch)``;
 * :mod:`zoo.training.args` (the checks of a run's settings) and
   :mod:`zoo.training.lock` (one process per run directory).

@@ -20,16 +20,15 @@ import hashlib
 import math
 import os
 import time
-import warnings
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from zoo import callbacks as zoo_callbacks  # read at call time: zoo.callbacks imports this package
-from zoo import data, recipes
+from zoo import recipes
 from zoo.training import args as runargs
-from zoo.training import batching, rundir
+from zoo.training import batching, inputs, rundir
 from zoo.training import lock as runlock
 from zoo.training.divergence import DivergenceError
 from zoo.training.rundir import CHECKPOINTS, TENSORBOARD
@@ -68,9 +67,14 @@ class Settings:
         epochs: Epochs; ``None``: the recipe's budget.
         batch_size: Batch size; ``None``: the recipe's.
         out_dir: Output directory; ``None``: ``runs/<recipe>``.
-        source: MNIST source for :func:`zoo.data.load_mnist` (``"auto"``,
-            ``"npz"``, ``"tfds"``, ``"sample"``).
-        path: A Keras-layout ``mnist.npz`` (else ``$ZOO_MNIST_PATH``).
+        data: The data set: a name of :data:`zoo.data.DATASETS` (``"mnist"``,
+            ``"fashion_mnist"``) or the path of a folder of PNG/JPEG images or of an
+            .npz (:func:`zoo.data.load`); its images must have the recipe's shape.
+        image_size: Fit the data's images to this height and width (an int), as
+            :func:`zoo.data.load` does; ``None``: the data's own size.
+        source: Source of a named set (``"auto"``, ``"npz"``, ``"tfds"``,
+            ``"sample"``: :func:`zoo.data.describe_source`).
+        path: A Keras-layout ``mnist.npz`` (else ``$ZOO_MNIST_PATH``); MNIST only.
         limit: Use only the first ``limit`` training images.
         val_limit: Test images used for validation each epoch (``None``: all).
         seed: Seed of the initial weights, the data order and the model's noise.
@@ -102,6 +106,8 @@ class Settings:
     epochs: int | None = None
     batch_size: int | None = None
     out_dir: str | None = None
+    data: str = "mnist"
+    image_size: int | None = None
     source: str = "auto"
     path: str | None = None
     limit: int | None = None
@@ -122,6 +128,8 @@ class Settings:
         """``(settings with the keywords that are its fields, the other keywords)``."""
         names = {f.name for f in dataclasses.fields(cls)}
         mine = {k: v for k, v in kwargs.items() if k in names}
+        if "data" in mine:  # a pathlib.Path too; run.json and messages hold the text
+            mine["data"] = os.fspath(mine["data"])
         if "allow_changes" in mine:
             mine["allow_changes"] = tuple(mine["allow_changes"])
         if "callbacks" in mine:
@@ -137,7 +145,8 @@ class Plan:
 
     Made by :func:`plan`; ``epochs`` and ``batch_size`` are the settings' with the
     recipe's budget filled in, ``images`` the training images (the offline sample
-    already repeated to a full-MNIST epoch), ``steps`` the steps of one epoch.
+    already repeated to a full-MNIST epoch), ``steps`` the steps of one epoch;
+    ``val_data`` is None for data with no test split.
     """
 
     recipe: recipes.Recipe
@@ -147,7 +156,7 @@ class Plan:
     batch_size: int
     out_dir: str
     images: np.ndarray
-    val_data: tf.data.Dataset
+    val_data: tf.data.Dataset | None
     grid_images: np.ndarray
     source_text: str
     repeats: int
@@ -168,6 +177,9 @@ class Plan:
         """What identifies the run: a checkpoint of another run is not resumed."""
         return {
             "recipe": self.recipe.name,
+            # Named, so that a resume on other data says which data sets differ.
+            "dataset": os.fspath(self.data),
+            **({"image_size": self.image_size} if self.image_size is not None else {}),
             "batch_size": self.batch_size,
             "limit": self.limit,
             "seed": self.seed,
@@ -181,13 +193,14 @@ class Plan:
         }
 
 
-def plan(recipe, settings, overrides=None):
+def plan(recipe, settings, overrides=None, data_info=False):
     """Checks a run's settings, prepares its directory and loads its data.
 
     Args:
         recipe: A recipe name.
         settings: The run's :class:`Settings`.
         overrides: The recipe's settings to change (:func:`zoo.recipes.build`'s).
+        data_info: What :func:`zoo.training.inputs.check` gave, if it has run already.
 
     Returns:
         A :class:`Plan`. Raises what :func:`train` raises for bad settings.
@@ -203,30 +216,11 @@ def plan(recipe, settings, overrides=None):
     from zoo import presets  # here: zoo.presets reads zoo.training's run directories
 
     preset = presets.resolve(s.from_preset) if s.from_preset else None  # before any file
+    if data_info is False:  # before any file: data the recipe cannot take is one line
+        data_info = inputs.check(spec, s)
     out_dir = rundir.prepare(s.out_dir or os.path.join("runs", spec.name), fresh=s.fresh)
 
-    images, _ = data.load_mnist_arrays("train", source=s.source, path=s.path, limit=s.limit)
-    with warnings.catch_warnings():  # a fallback to the sample was told once, just above
-        warnings.simplefilter("ignore", UserWarning)
-        source_text = data.describe_source(s.source, s.path)  # may probe TFDS: once per run
-        val_data = data.load_mnist(
-            "test", source=s.source, path=s.path, batch_size=batch_size, limit=s.val_limit
-        )
-        grid_images, _ = data.load_mnist_arrays("test", source=s.source, path=s.path, limit=32)
-    if len(images) == 0:
-        raise ValueError(
-            f"The training set is empty (0 images from {source_text}); "
-            "check the MNIST file and --limit."
-        )
-    repeats = batching.sample_repeats(images, source_text, s.limit)
-    if repeats > 1:
-        sample_size = len(images)
-        images = np.concatenate([images] * repeats)[: batching.FULL_TRAIN_IMAGES]
-        print(
-            f"zoo: the {sample_size:,}-digit sample is repeated {repeats} times per "
-            f"epoch, so that an epoch has full MNIST's {len(images):,} images and the recipe's "
-            "budget the same number of steps."
-        )
+    loaded = inputs.load(s, batch_size, data_info)
     return Plan(
         recipe=spec,
         settings=settings,
@@ -234,11 +228,11 @@ def plan(recipe, settings, overrides=None):
         epochs=epochs,
         batch_size=batch_size,
         out_dir=out_dir,
-        images=images,
-        val_data=val_data,
-        grid_images=grid_images,
-        source_text=source_text,
-        repeats=repeats,
+        images=loaded.images,
+        val_data=loaded.val_data,
+        grid_images=loaded.grid_images,
+        source_text=loaded.source_text,
+        repeats=loaded.repeats,
         preset=preset,
     )
 
@@ -338,7 +332,7 @@ def fit(run_plan, model, checkpoint):
 
 # -- 4. the artefacts, and the whole run -----------------------------------------------------
 def train(recipe, settings=None, **kwargs):
-    """Trains a recipe on MNIST and writes its artefacts to ``out_dir``; resumes a killed run.
+    """Trains a recipe (on MNIST, or ``data``) and writes its artefacts; resumes a killed run.
 
     Writes ``model.keras``, ``history.json``, ``losses.png``, one image grid
     per epoch (``samples_epoch_001.png`` or ``reconstructions_epoch_001.png``),
@@ -347,8 +341,8 @@ def train(recipe, settings=None, **kwargs):
     in how long). While training, ``checkpoints/`` holds the last two
     checkpoints; it is removed once ``model.keras`` is written.
 
-    If ``out_dir/checkpoints`` holds a checkpoint of the same run (recipe,
-    batch size, limit, seed, overrides), training goes on from it. A directory
+    If ``out_dir/checkpoints`` holds a checkpoint of the same run (recipe, data
+    set, batch size, limit, seed, overrides), training goes on from it. A directory
     that already holds a finished run (``model.keras``) is refused unless
     ``fresh`` is given.
 
@@ -368,8 +362,10 @@ def train(recipe, settings=None, **kwargs):
         FileExistsError: ``out_dir`` holds a finished run and ``fresh`` is false.
         PermissionError: ``out_dir`` cannot be written.
         ModuleNotFoundError: ``tensorboard`` is asked for but not installed.
-        ValueError: bad arguments, an empty training set, or a checkpoint of a
-            different run.
+        ValueError: bad arguments, an unknown data set or images of another shape
+            than the recipe's (before anything is written), an empty training set,
+            or a checkpoint of a different run.
+        FileNotFoundError: no such data folder or file, or a named set nowhere.
         DivergenceError: a loss became NaN or Inf (the message names the step
             and the term; the last good checkpoint is kept).
 
@@ -377,10 +373,11 @@ def train(recipe, settings=None, **kwargs):
         >>> model, history = train("a000.gan", epochs=1, limit=512)  # doctest: +SKIP
     """
     settings, overrides = Settings.split(settings, **kwargs)
+    data_info = inputs.check(recipes.get(recipe), settings)  # before out_dir is made
     out_dir = settings.out_dir or os.path.join("runs", recipes.get(recipe).name)
     settings = dataclasses.replace(settings, out_dir=rundir.check_writable(out_dir))
     with runlock.hold(settings.out_dir):  # before anything in out_dir is read, cleared or written
-        run_plan = plan(recipe, settings, overrides)
+        run_plan = plan(recipe, settings, overrides, data_info)
         out_dir = run_plan.out_dir
         if rundir.is_finished(out_dir):  # killed after model.keras, before its clean-up
             return rundir.complete(out_dir, rundir.record(run_plan))

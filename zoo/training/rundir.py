@@ -162,7 +162,9 @@ def _dump(obj, path):
 
 
 #: The keys of ``run.json`` that say which run it was (the rest: how it went).
-IDENTITY = ("recipe", "epochs", "batch_size", "limit", "seed", "overrides")
+IDENTITY = ("recipe", "dataset", "epochs", "batch_size", "limit", "seed", "overrides")
+# What a run.json without a key meant: zoo trained on MNIST only before ``dataset``.
+_BEFORE = {"dataset": "mnist"}
 
 
 def record(run_plan, model=None, checkpoint=None, resumed=None, seconds=None):
@@ -172,6 +174,7 @@ def record(run_plan, model=None, checkpoint=None, resumed=None, seconds=None):
     """
     identity = {
         "recipe": run_plan.recipe.name,
+        "dataset": os.fspath(run_plan.data),  # a name, or the path as given
         "epochs": run_plan.epochs,
         "batch_size": run_plan.batch_size,
         "limit": run_plan.limit,
@@ -249,7 +252,7 @@ def complete(out_dir, identity):
     diffs = [
         f"{key}={saved.get(key)!r} there, {here[key]!r} here"
         for key in IDENTITY
-        if saved.get(key) != here[key]
+        if saved.get(key, _BEFORE.get(key)) != here[key]
     ]
     if diffs:
         raise FileExistsError(
