@@ -81,8 +81,13 @@ def test_the_shipped_classifier_is_the_full_mnist_one_and_classifies():
     assert classifier.load_or_train()[1]["weights_sha256"] == metadata["weights_sha256"]
 
 
-def test_the_command_line_takes_a_preset_name(tmp_path, capsys):
-    from zoo import cli
+def test_the_command_line_takes_a_preset_name(tmp_path, capsys, monkeypatch):
+    from zoo import cli, data
+
+    # As offline with no npz: "auto" falls back to the sample, whatever this machine has.
+    monkeypatch.delenv("ZOO_MNIST_PATH", raising=False)
+    monkeypatch.setattr(data, "_tfds_prepared", lambda *a, **k: None)
+    monkeypatch.setattr(data, "_tfds_reachable", lambda *a, **k: False)
 
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
@@ -94,6 +99,9 @@ def test_the_command_line_takes_a_preset_name(tmp_path, capsys):
     assert matplotlib.image.imread(grid).ndim == 3
     result = tmp_path / "eval.json"
     argv = ["eval", "a000.ae", "--source", "sample", "--quiet", "--json", str(result)]
+    with pytest.warns(UserWarning) as told:
+        assert cli.main([*argv[:3], "auto", *argv[4:]]) == 0  # offline: the sample, told once
+    assert [str(w.message) for w in told if "5,000-digit" in str(w.message)][1:] == []
     assert cli.main(argv) == 0
     scores = json.loads(result.read_text())
     assert scores["kind"] == "preset" and scores["reconstruction"]["mse"] < 0.01

@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -253,7 +254,9 @@ def evaluate(
     model, kind = loading.load(path)
     caps = _scorable(model)  # before loading MNIST: fail fast
     x_train, _ = data.load_mnist_arrays("train", source=source, path=mnist)
-    x_test, _ = data.load_mnist_arrays("test", source=source, path=mnist)
+    with warnings.catch_warnings():  # a fall-back to the offline sample was told once, just above
+        warnings.simplefilter("ignore", UserWarning)
+        x_test, _ = data.load_mnist_arrays("test", source=source, path=mnist)
     generative = "sample" in caps
     if generative and extractor is None:
         from zoo import classifier
