@@ -63,3 +63,30 @@ def loaded_gan(exported):
 
     export_harness.case_model(exported, "gan")
     return tf.saved_model.load(exported.dirs["gan"])
+
+
+@pytest.fixture(scope="module")
+def mnist_npz(tmp_path_factory, digits, test_digits):
+    """The fixtures' 512 + 256 digits as a Keras-layout ``mnist.npz`` (its path, a string)."""
+    path = tmp_path_factory.mktemp("data") / "mnist.npz"
+    labels = np.zeros
+    np.savez(path, x_train=digits, y_train=labels(len(digits), "uint8"), x_test=test_digits,
+             y_test=labels(len(test_digits), "uint8"))  # fmt: skip
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def untrained_classifier():
+    """zoo's classifier network, untrained, as ``default_extractor``: no shipped weights read.
+
+    A module that scores tiny runs opts in with
+    ``pytestmark = pytest.mark.usefixtures("untrained_classifier")``.
+    """
+    from zoo import classifier
+
+    keras.utils.set_random_seed(0)
+    extractor = classifier.FeatureExtractor(classifier.build_classifier())
+    extractor.metadata = {"untrained": True}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(classifier, "default_extractor", lambda **kwargs: extractor)
+        yield extractor

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import pytest
 
-from zoo import classifier, cli, data, evaluation, export, metrics
+from zoo import cli, data, evaluation, export, metrics
 
 RUNS = {"gan": "a000.gan", "ae": "a000.ae", "vae": "a004.beta_vae"}
 FAST = ["--samples", "200", "--k", "5", "--iwae-images", "32", "--batch-size", "128"]
@@ -24,29 +24,7 @@ TOP_KEYS = {"path", "kind", "model", "settings", "data", "classifier", "capabili
 GEN_KEYS = {"fd", "kid", "kid_std", "classifier_score", "class_shares", "min_class_share"}
 GEN_KEYS |= {"classes_above_2pct", "n"}
 
-
-@pytest.fixture(scope="module")
-def mnist_npz(tmp_path_factory, digits, test_digits):
-    path = tmp_path_factory.mktemp("data") / "mnist.npz"
-    zeros = np.zeros
-    np.savez(
-        path,
-        x_train=digits,
-        y_train=zeros(len(digits), "uint8"),
-        x_test=test_digits,
-        y_test=zeros(len(test_digits), "uint8"),
-    )
-    return str(path)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def untrained_classifier():
-    keras.utils.set_random_seed(0)
-    extractor = classifier.FeatureExtractor(classifier.build_classifier())
-    extractor.metadata = {"untrained": True}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(classifier, "default_extractor", lambda **kwargs: extractor)
-        yield extractor
+pytestmark = pytest.mark.usefixtures("untrained_classifier")
 
 
 @pytest.fixture(scope="module")

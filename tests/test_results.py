@@ -16,28 +16,10 @@ import keras
 import numpy as np
 import pytest
 
-from zoo import classifier, cli, data, evaluation, results
+from zoo import cli, data, evaluation, results
 from zoo.results import peers
 
-
-@pytest.fixture(scope="module")
-def mnist_npz(tmp_path_factory, digits, test_digits):
-    """The fixtures' 512 + 256 digits as a Keras-layout ``mnist.npz``."""
-    path = tmp_path_factory.mktemp("data") / "mnist.npz"
-    labels = np.zeros
-    np.savez(path, x_train=digits, y_train=labels(len(digits), "uint8"), x_test=test_digits,
-             y_test=labels(len(test_digits), "uint8"))  # fmt: skip
-    return str(path)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def untrained_classifier():
-    keras.utils.set_random_seed(0)
-    extractor = classifier.FeatureExtractor(classifier.build_classifier())
-    extractor.metadata = {"untrained": True}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(classifier, "default_extractor", lambda **kwargs: extractor)
-        yield extractor
+pytestmark = pytest.mark.usefixtures("untrained_classifier")
 
 
 @pytest.fixture(scope="module")
