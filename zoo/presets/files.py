@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 from zoo import disk
-from zoo.training import rundir
 
 #: The preset format this zoo writes and reads; a newer one is refused with advice.
 FORMAT = 1
@@ -192,6 +191,7 @@ def make(run_dir, out_dir, overwrite=False, dtype="float16", dataset=None, evalu
     from zoo.presets import check as checks
     from zoo.recipes import builders
     from zoo.recipes import config as cfg
+    from zoo.training import rundir  # here: `import zoo` (which loads presets) needs no training
 
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     if dtype not in DTYPES:
