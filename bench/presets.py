@@ -58,7 +58,7 @@ def up_to_date(name, run_dir):
     run = json.loads((run_dir / rundir.RUN).read_text())
     recorded = {k: v for k, v in metadata["run"].items() if k != "machine"}
     trained = {k: v for k, v in run.items() if k not in ("config", "machine")}
-    return config["config"] == recipes.get(name).config.to_dict() and recorded == trained
+    return recipes.get(name).is_config_of(config["config"]) and recorded == trained
 
 
 def scorer(real, extractor, seed=0):
@@ -138,7 +138,7 @@ def main(argv=None):
                   f"python -m zoo.results --only {name}", file=sys.stderr)  # fmt: skip
             continue
         run = json.loads((run_dir / rundir.RUN).read_text())
-        if run.get("config") != recipes.get(name).config.to_dict() or run.get("overrides"):
+        if not recipes.get(name).is_config_of(run.get("config", {})) or run.get("overrides"):
             print(f"{name}: the run in {run_dir} is of another config than the recipe's now; "
                   f"train it again: python -m zoo.results --only {name} --retrain {name}",
                   file=sys.stderr)  # fmt: skip

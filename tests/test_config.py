@@ -201,3 +201,15 @@ def test_every_quoted_measurement_pins_its_budget_and_names_real_candidates():
                 assert sweep.plan(args), (recipe.name, command)
                 quoted += 1
     assert quoted >= 10
+
+
+def test_a_recorded_config_is_the_recipes_own_when_it_builds_the_same_model():
+    recipe = recipes.get("a001.dcgan")
+    recorded = recipe.config.to_dict()
+    assert recipe.is_config_of(recorded)
+    # Written before image_shape existed: its default builds the model as it was.
+    del recorded["image_shape"]
+    assert recipe.is_config_of(recorded)
+    assert not recipe.is_config_of({**recorded, "image_shape": [64, 64, 3]})
+    assert not recipe.is_config_of({**recorded, "gradient_penalty": 1.0})
+    assert not recipe.is_config_of({**recorded, "no_such_setting": 1})

@@ -188,6 +188,7 @@ def upconv_decoder(
     filters=(32,),
     kernel_size=5,
     output_activation="sigmoid",
+    output_channels=1,
     name="decoder",
 ):
     """A decoder: a ReLU MLP, a reshape, then stride-2 transposed convolutions.
@@ -199,6 +200,7 @@ def upconv_decoder(
         filters: Filters of the hidden stride-2 ReLU transposed convolutions.
         kernel_size: Kernel size of the transposed convolutions.
         output_activation: Activation of the image (``"sigmoid"`` or ``"tanh"``).
+        output_channels: Channels of the image.
         name: Name of the model.
 
     Returns:
@@ -213,6 +215,6 @@ def upconv_decoder(
     x = layers.Reshape(base_shape)(x)
     for f in filters:
         x = layers.Conv2DTranspose(f, kernel_size, strides=2, padding="same", activation="relu")(x)
-    x = layers.Conv2DTranspose(1, kernel_size, strides=2, padding="same")(x)
+    x = layers.Conv2DTranspose(output_channels, kernel_size, strides=2, padding="same")(x)
     x = layers.Activation(output_activation)(x)
     return keras.Model(inputs, x, name=name)

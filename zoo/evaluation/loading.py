@@ -69,6 +69,9 @@ class ExportedModel:
             self._generate = sigs["generate"]
             spec = self._generate.structured_input_signature[1]["latent_normal"]
             self.latent_dim = int(spec.shape[-1])
+            self.image_shape = tuple(
+                int(d) for d in self._generate.structured_outputs["images"].shape[1:]
+            )
             self.sample = self._sample
         if "reconstruct" in sigs:
             self._reconstruct = sigs["reconstruct"]

@@ -123,6 +123,26 @@ def _scorable(model):
     return caps
 
 
+def _check_mnist(model, path, kind):
+    """Refuses, in one line, a model of other data: the figures compare with MNIST only.
+
+    Scoring against another data set's test split and classifier is not built yet, and an
+    MNIST score of a model of other images would mean nothing.
+    """
+    shape = tuple(int(d) for d in getattr(model, "image_shape", (28, 28, 1)))
+    dataset = None  # unknown for a .keras file or an export: their shape says enough
+    if kind == "run":
+        with open(os.path.join(path, "run.json")) as f:
+            dataset = json.load(f).get("dataset", "mnist")
+    if shape != (28, 28, 1) or dataset not in (None, "mnist"):
+        trained_on = f" of {dataset!r}" if dataset else ""
+        raise ValueError(
+            f"zoo eval scores models of MNIST digits against MNIST and zoo's MNIST classifier; "
+            f"this one draws {'x'.join(map(str, shape))} images{trained_on}, and scoring "
+            "other data sets is not built yet."
+        )
+
+
 def evaluate_model(
     model,
     real,
@@ -253,6 +273,7 @@ def evaluate(
     start = time.perf_counter()
     model, kind = loading.load(path)
     caps = _scorable(model)  # before loading MNIST: fail fast
+    _check_mnist(model, path, kind)
     x_train, _ = data.load_mnist_arrays("train", source=source, path=mnist)
     with warnings.catch_warnings():  # a fall-back to the offline sample was told once, just above
         warnings.simplefilter("ignore", UserWarning)

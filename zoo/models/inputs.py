@@ -86,7 +86,11 @@ def prepare_images(x, image_shape):
         pixels = tf.reduce_prod(tf.shape(x)[1:])
         valid = tf.debugging.Assert(
             tf.equal(pixels, math.prod(image_shape)),
-            [f"Expected {image_shape} images (or 28x28, or 784 pixels); got shape", tf.shape(x)],
+            [
+                f"Expected {image_shape} images (or {math.prod(image_shape)} pixels each); "
+                "got shape",
+                tf.shape(x),
+            ],
         )
         with tf.control_dependencies([valid]):
             x = tf.identity(x)
@@ -123,7 +127,8 @@ def check_shape(shape, image_shape, what=None):
             f"{what + ': e' if what else 'E'}xpected a batch of images shaped "
             f"(N, {', '.join(map(str, image_shape))}), or one of {sorted(accepted, key=len)} "
             f"after the batch axis; got shape {shape}. Add the batch axis for a single image "
-            "(x[None]) and check that the images are 28x28 grayscale."
+            f"(x[None]) and check that the images are {image_shape[0]}x{image_shape[1]} "
+            f"{'grayscale' if image_shape[-1] == 1 else 'colour'}."
         )
 
 
@@ -296,8 +301,8 @@ def check_not_empty(x, what):
     shape = getattr(x, "shape", None)
     if shape is not None and len(shape) == 0:
         raise ValueError(
-            f"{what} got a scalar; expected a batch of images shaped (N, 28, 28, 1), "
-            "(N, 28, 28) or (N, 784)."
+            f"{what} got a scalar; expected a batch of images shaped (N, height, width, "
+            "channels), e.g. (N, 28, 28, 1) for MNIST."
         )
     if shape is not None and shape[0] == 0:
         raise ValueError(

@@ -156,7 +156,8 @@ def _card(config, metadata):
     if metadata.get("check"):
         lines += ["", "Check figures (`zoo.presets.check`; the preset test reproduces them):", "",
                   "```json", json.dumps(metadata["check"], indent=1), "```"]  # fmt: skip
-    lines += ["", f'Load it with `zoo.pretrained("{config["recipe"]}")` or '
+    by_name = f'`zoo.pretrained("{config["recipe"]}")` or '  # names pick MNIST's presets
+    lines += ["", f"Load it with {by_name if metadata['dataset'] == 'mnist' else ''}"
               "`zoo.pretrained(PATH)`; made by `python -m zoo preset`."]  # fmt: skip
     return "\n".join(lines) + "\n"
 
@@ -175,7 +176,8 @@ def make(run_dir, out_dir, overwrite=False, dtype="float16", dataset=None, evalu
         evaluate: Optional ``evaluate(model) -> dict``, called on the preset's
             own (stored, reloaded) weights; its figures go into the metadata
             and the card (``make presets`` passes ``zoo eval``'s).
-        check: Record the check figures (:func:`zoo.presets.check.figures`).
+        check: Record the check figures (:func:`zoo.presets.check.figures`); they
+            compare with MNIST, so a run of other data gets none.
         machine: The machine the run trained on, for a ``run.json`` that does
             not name it (runs of zoo before the presets).
 
@@ -225,11 +227,13 @@ def make(run_dir, out_dir, overwrite=False, dtype="float16", dataset=None, evalu
                   "config": config.to_dict()}  # fmt: skip
         (staging / CONFIG).write_text(json.dumps(preset, indent=1) + "\n")
         stored = _build(staging, preset)  # the figures are those of the stored weights
+        dataset = dataset or run.get("dataset", "mnist")
+        check = check and dataset == "mnist" and tuple(stored.image_shape) == (28, 28, 1)
         metadata = {
             "format": FORMAT,
             "created": datetime.date.today().isoformat(),
             "recipe": run["recipe"],
-            "dataset": dataset or run.get("dataset", "mnist"),
+            "dataset": dataset,
             "run": {"machine": machine, **{k: v for k, v in run.items() if k != "config"}},
             "eval": evaluate(stored) if evaluate else None,
             "check": checks.figures(stored) if check else None,

@@ -25,6 +25,7 @@ Example:
 
 from zoo.recipes import config
 from zoo.recipes._core import (
+    ANY_SIZE,
     ARTICLES,
     FAMILIES,
     REGISTRY,
@@ -69,6 +70,7 @@ def check_overrides(recipe, overrides):
 
 
 __all__ = [
+    "ANY_SIZE",
     "ARTICLES",
     "FAMILIES",
     "REGISTRY",

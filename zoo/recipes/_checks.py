@@ -64,6 +64,14 @@ def _number(name, value):
 
 def _convert(name, value, current):
     """``(value as the setting stores it, None)``, or ``(None, what the setting takes)``."""
+    if name == "image_shape":  # (height, width, channels): grey or colour
+        ok = (
+            isinstance(value, tuple | list)
+            and len(value) == 3
+            and all(_is_int(v) and v >= 1 for v in value)
+            and value[2] in (1, 3)
+        )
+        return (tuple(int(v) for v in value), None) if ok else (None, "(height, width, 1 or 3)")
     if name == "network_range":
         ok = isinstance(value, tuple | list) and tuple(map(float, value)) in ((0, 1), (-1, 1))
         return (tuple(map(float, value)), None) if ok else (None, "(0.0, 1.0) or (-1.0, 1.0)")

@@ -65,9 +65,13 @@ class Defect:
         _nonempty(self, "original", "correction", "reason")
 
 
+#: What ``image_sizes`` says of networks that take images of any height and width.
+ANY_SIZE = "any"
+
+
 @dataclasses.dataclass(frozen=True)
 class Recipe:
-    """One model of one article, rebuilt on 28x28x1 MNIST, as data.
+    """One model of one article, rebuilt on 28x28x1 MNIST (and other images), as data.
 
     Args:
         name: Registry key, ``"a<article>.<model>"``; stable once published.
@@ -99,6 +103,12 @@ class Recipe:
             so that a candidate cannot silently come to mean another
             configuration when a default moves (``python -m bench.sweep`` trains
             and scores them).
+        image_sizes: The square image sides its networks draw, each with the
+            overrides that side needs (``{}`` for none), e.g. ``{28: {}, 64:
+            {"g_base_shape": (4, 4, 256), ...}}``; or :data:`ANY_SIZE` for networks
+            that take any height and width (dense ones, through their flat
+            size). Channels are the data's, 1 or 3. The config itself is the
+            first size's (MNIST's 28x28x1 for every recipe today).
     """
 
     name: str
@@ -113,6 +123,7 @@ class Recipe:
     compile_options: Mapping = dataclasses.field(default_factory=dict)
     aliases: Mapping = dataclasses.field(default_factory=dict)
     candidates: Mapping = dataclasses.field(default_factory=dict)
+    image_sizes: Mapping | str = dataclasses.field(default_factory=lambda: {28: {}})
 
     def __post_init__(self):
         _nonempty(self, "name", "title", "summary", "value_range")
@@ -154,6 +165,40 @@ class Recipe:
         object.__setattr__(self, "candidates", types.MappingProxyType(candidates))
         for overrides in self.candidates.values():
             self.configure(**overrides)  # each names settings of the right types
+        if self.image_sizes != ANY_SIZE:
+            if not isinstance(self.image_sizes, Mapping) or not self.image_sizes:
+                raise ValueError(
+                    f"Recipe {self.name!r}: image_sizes must be {ANY_SIZE!r} or a table of "
+                    "sides, each with the overrides it needs ({} for none)."
+                )
+            sizes = {int(k): cfg._frozen(dict(v)) for k, v in self.image_sizes.items()}
+            object.__setattr__(self, "image_sizes", types.MappingProxyType(sizes))
+            for side in sizes:  # each side's overrides name settings of the right types
+                self.configure(image_shape=(side, side, 1))
+
+    def size_overrides(self, image_shape):
+        """The overrides that fit the recipe's networks to images of ``image_shape``.
+
+        Args:
+            image_shape: ``(height, width, channels)``.
+
+        Returns:
+            ``{key: value}``, the recipe's own for that side (empty for networks that
+            take any size); :meth:`configure` applies them before the caller's.
+
+        Raises:
+            ValueError: a size the recipe's networks do not draw, naming those they do.
+        """
+        height, width = (int(v) for v in tuple(image_shape)[:2])
+        if self.image_sizes == ANY_SIZE:
+            return {}
+        if height != width or height not in self.image_sizes:
+            sides = " or ".join(f"{s}x{s}" for s in self.image_sizes)
+            raise ValueError(
+                f"{self.name} draws {sides} images, not {height}x{width}; fit the data to "
+                f"one of them (image_size= in Python, --image-size on the command line)."
+            )
+        return dict(self.image_sizes[height])
 
     @property
     def family(self):
@@ -194,8 +239,26 @@ class Recipe:
         return {**self.aliases, **{k: v for k, v in family.items() if k not in self.aliases}}
 
     def configure(self, **overrides):
-        """The recipe's config with ``overrides`` applied (keys as :func:`build` takes them)."""
+        """The recipe's config with ``overrides`` applied (keys as :func:`build` takes them).
+
+        An ``image_shape`` brings the overrides of its size (:meth:`size_overrides`)
+        with it; the caller's own overrides win over them.
+        """
+        if overrides.get("image_shape") is not None:
+            overrides = {**self.size_overrides(overrides["image_shape"]), **overrides}
         return settings_keys.override(self.config, overrides, self.aliases, where=self.name)
+
+    def is_config_of(self, values):
+        """Whether a recorded config (a run's or a preset's JSON form) is the recipe's own.
+
+        Compared once read back (:func:`zoo.recipes.config.from_dict`), so that a
+        setting added to the family since, whose default builds the model as it was
+        (``image_shape``), does not make older runs and presets stale.
+        """
+        try:
+            return cfg.from_dict(values) == self.config
+        except ValueError:  # a setting the family no longer has
+            return False
 
     def changed(self, **overrides):
         """The dotted settings whose values ``overrides`` change, ``{key: (before, after)}``."""

@@ -134,6 +134,7 @@ def grid_head_mlp(
     grid=(7, 7, 256),
     output_activation="tanh",
     name="generator",
+    output_shape=IMAGE_SHAPE,
 ):
     """Article 004's MLP ending in ``Dense(7*7*256)``, a 7x7 grid and a per-cell Dense.
 
@@ -146,22 +147,27 @@ def grid_head_mlp(
     Args:
         latent_dim: Size of the input code.
         hidden: Widths of the ReLU layers before the grid layer.
-        grid: ``(rows, cols, channels)`` of the grid layer; rows and cols must divide 28.
+        grid: ``(rows, cols, channels)`` of the grid layer; rows and cols must divide the
+            image's height and width.
         output_activation: Activation of the per-cell Dense.
         name: Name of the model.
+        output_shape: ``(height, width, channels)`` of the images; each cell draws a
+            ``height // rows`` by ``width // cols`` patch of every channel.
 
     Returns:
-        A ``keras.Model`` from ``(latent_dim,)`` codes to 28x28x1 images.
+        A ``keras.Model`` from ``(latent_dim,)`` codes to images of ``output_shape``.
 
     Example:
         >>> grid_head_mlp(100, (256, 512)).output_shape
         (None, 28, 28, 1)
     """
     rows, cols, channels = grid
-    height, width, _ = IMAGE_SHAPE
+    height, width, depth = output_shape
     if height % rows or width % cols:
         raise ValueError(
-            f"grid {grid} does not tile {IMAGE_SHAPE[:2]}: rows and cols must divide 28."
+            f"grid {tuple(grid)} does not tile {height}x{width} images: rows and cols must "
+            f"divide {height} and {width} (set grid to fit, e.g. grid=({height // 4}, "
+            f"{width // 4}, {channels}))."
         )
     ph, pw = height // rows, width // cols
     inputs = keras.Input(shape=(latent_dim,), name=f"{name}_input")
@@ -170,9 +176,10 @@ def grid_head_mlp(
         x = layers.Dense(units, activation="relu")(x)
     x = layers.Dense(rows * cols * channels, activation="relu")(x)
     x = layers.Reshape((rows, cols, channels))(x)
-    x = layers.Dense(ph * pw, activation=output_activation)(x)  # the article's per-cell Dense(3)
-    # (rows, cols, ph*pw) -> (rows, ph, cols, pw) -> (28, 28, 1)
-    x = layers.Reshape((rows, cols, ph, pw))(x)
+    # The article's per-cell Dense(3), one patch of every channel per cell.
+    x = layers.Dense(ph * pw * depth, activation=output_activation)(x)
+    # (rows, cols, ph*pw*depth) -> (rows, ph, cols, pw*depth) -> (height, width, depth)
+    x = layers.Reshape((rows, cols, ph, pw * depth))(x)
     x = layers.Permute((1, 3, 2, 4))(x)
-    outputs = layers.Reshape(IMAGE_SHAPE)(x)
+    outputs = layers.Reshape(tuple(output_shape))(x)
     return keras.Model(inputs, outputs, name=name)

@@ -10,7 +10,6 @@ import dataclasses
 import functools
 
 from zoo import models
-from zoo.networks import IMAGE_SHAPE
 from zoo.recipes import config as cfg
 from zoo.recipes.networks import build as net
 
@@ -24,8 +23,8 @@ def _model_name(recipe, family):
 
 def _halves(config, code, recipe):
     """An autoencoding config's encoder and decoder (in that order), and the model's arguments."""
-    encoder = net(config.encoder, IMAGE_SHAPE, code, "encoder")
-    decoder = net(config.decoder, code, IMAGE_SHAPE, "decoder")
+    encoder = net(config.encoder, config.image_shape, code, "encoder")
+    decoder = _check_images(net(config.decoder, code, config.image_shape, "decoder"), config)
     args = dict(
         reconstruction=config.reconstruction,
         reduction=config.reduction,
@@ -65,6 +64,24 @@ def _adversarial(config, recipe):
     return model, compile_args
 
 
+def _check_images(network, config):
+    """``network`` if it draws ``config.image_shape`` images; else one line that says so.
+
+    The convolutional networks fix their output size by their layers (a 7x7 base and two
+    stride-2 upsamplings make 28x28), so a shape their settings do not make is refused here,
+    before any training, rather than at the first batch.
+    """
+    made = tuple(network.output_shape[1:])
+    if made != tuple(config.image_shape):
+        shape = "x".join(map(str, config.image_shape))
+        raise ValueError(
+            f"The {network.name} draws {'x'.join(map(str, made))} images, not the {shape} of "
+            f"the data: its settings ({network.name}.base_shape, .filters ...) make another "
+            "size; use a recipe's own image size (recipes.get(name).image_sizes)."
+        )
+    return network
+
+
 @functools.singledispatch
 def _build(config, compile_options, recipe):
     raise TypeError(f"No builder for {type(config).__name__}; expected one of {list(cfg.CONFIGS)}.")
@@ -72,8 +89,9 @@ def _build(config, compile_options, recipe):
 
 @_build.register
 def _(config: cfg.GANConfig, compile_options, recipe):
-    generator = net(config.generator, config.latent_dim, IMAGE_SHAPE, "generator")
-    discriminator = net(config.discriminator, IMAGE_SHAPE, 1, "discriminator")
+    generator = net(config.generator, config.latent_dim, config.image_shape, "generator")
+    generator = _check_images(generator, config)
+    discriminator = net(config.discriminator, config.image_shape, 1, "discriminator")
     args, compile_args = _adversarial(config, recipe)
     model = models.GAN(
         generator,

@@ -215,12 +215,14 @@ class GANConfig(AdversarialConfig):
     Args:
         joint_batch: D runs once on the real and fake batch concatenated.
         network_range: The range of the networks' images, ``(0, 1)`` or ``(-1, 1)``.
+        image_shape: ``(height, width, channels)`` of the images.
     """
 
     kind = "gan"
 
     joint_batch: bool = False
     network_range: tuple = (0.0, 1.0)
+    image_shape: tuple = (28, 28, 1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -237,6 +239,7 @@ class AutoencoderConfig(Config):
         contractive_weight: lambda of ``||dh/dx||_F^2``; 0 builds the plain autoencoder.
         network_range: The range of the networks' images.
         seed: Seed of the model.
+        image_shape: ``(height, width, channels)`` of the images.
     """
 
     kind = "autoencoder"
@@ -255,6 +258,7 @@ class AutoencoderConfig(Config):
     contractive_weight: float = 0.0
     network_range: tuple = (0.0, 1.0)
     seed: int = 0
+    image_shape: tuple = (28, 28, 1)
 
     @property
     def family(self):
@@ -275,6 +279,7 @@ class VAEConfig(Config):
         reduction: ``"sum"`` over pixels or ``"mean"``.
         network_range: The range of the networks' images.
         seed: Seed of the sampling noise.
+        image_shape: ``(height, width, channels)`` of the images.
     """
 
     kind = "vae"
@@ -289,6 +294,7 @@ class VAEConfig(Config):
     reduction: str = "sum"
     network_range: tuple = (0.0, 1.0)
     seed: int = 0
+    image_shape: tuple = (28, 28, 1)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -300,7 +306,8 @@ class LatentGANConfig(AdversarialConfig):
 
     Args:
         autoencoder: The autoencoder whose codes the GAN learns; it is built with
-            this config's ``seed`` (the ``seed`` key sets both).
+            this config's ``seed`` (the ``seed`` key sets both). Its ``image_shape``
+            is the model's (the ``image_shape`` key sets it).
     """
 
     kind = "latent_gan"
@@ -308,6 +315,7 @@ class LatentGANConfig(AdversarialConfig):
         **AdversarialConfig.ALIASES,
         "ae_learning_rate": ("autoencoder.optimizer.learning_rate",),
         "seed": ("seed", "autoencoder.seed"),
+        "image_shape": ("autoencoder.image_shape",),
     }
 
     autoencoder: AutoencoderConfig

@@ -15,7 +15,7 @@ import json
 import re
 from pathlib import Path
 
-from zoo.recipes._core import ABOUT, ARTICLES, TOPICS, article_defects, by_article
+from zoo.recipes._core import ABOUT, ANY_SIZE, ARTICLES, TOPICS, article_defects, by_article
 
 DEFAULT_OUT_DIR = "docs/articles"
 BENCHMARK_FILE = "benchmark.json"
@@ -163,6 +163,7 @@ def render_article(article_id, out_dir=DEFAULT_OUT_DIR):
                 )
                 + "."
             )
+        out.append(_image_sizes(r))
         if r.compile_options:
             options = ", ".join(f"`{k}={v!r}`" for k, v in r.compile_options.items())
             out.append(
@@ -259,6 +260,26 @@ def render_index(out_dir=DEFAULT_OUT_DIR):
         if benchmark.get("notes"):
             out.append("\n".join(f"- {n}" for n in benchmark["notes"]))
     return "\n\n".join(out) + "\n"
+
+
+def _image_sizes(r):
+    """The recipe's image sizes (:attr:`zoo.recipes.Recipe.image_sizes`) in one line."""
+    how = (
+        "(`--data` a folder or an .npz, `--image-size N` to fit it; the model takes the "
+        "data's `image_shape`)"
+    )
+    if r.image_sizes == ANY_SIZE:
+        return f"*Image sizes:* any height and width, grey or colour {how}."
+    sizes = [
+        f"{side}x{side}"
+        + (
+            f" (with {', '.join(f'`{k}={_format_value(v)}`' for k, v in extra.items())})"
+            if extra
+            else ""
+        )
+        for side, extra in r.image_sizes.items()
+    ]
+    return f"*Image sizes:* {' or '.join(sizes)}, grey or colour {how}."
 
 
 def write_docs(out_dir=DEFAULT_OUT_DIR):

@@ -40,7 +40,12 @@ def grid_mlp(
     """
     if grid:
         return _nets.grid_head_mlp(
-            input_shape, tuple(hidden), tuple(grid), output_activation=output_activation, name=name
+            input_shape,
+            tuple(hidden),
+            tuple(grid),
+            output_activation=output_activation,
+            name=name,
+            output_shape=tuple(output_shape),
         )
     return networks.mlp(
         input_shape, output_shape, hidden, output_activation=output_activation, name=name
@@ -99,6 +104,7 @@ def upconv_decoder(
         filters=tuple(filters),
         kernel_size=kernel_size,
         output_activation=output_activation,
+        output_channels=output_shape[-1],
         name=name,
     )
 

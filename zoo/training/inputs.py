@@ -5,6 +5,7 @@ MNIST (``data="mnist"``, the default) is read as it always was, through
 stay bit-identical; every other data set, named (``"fashion_mnist"``) or a path (a folder
 of PNG/JPEG images, an .npz), goes through :func:`zoo.data.load`. :func:`check` runs
 before anything is written, so that data a recipe cannot take costs one line and no files.
+The model takes the data's image shape: :func:`image_shape` is the override that says so.
 """
 
 import dataclasses
@@ -16,10 +17,10 @@ import tensorflow as tf
 from zoo import data
 from zoo.training import batching
 
-__all__ = ["Inputs", "RECIPE_SHAPE", "check", "load"]
+__all__ = ["Inputs", "MNIST_SHAPE", "check", "image_shape", "load"]
 
-#: The image shape every recipe takes today (image sizes per recipe come later: issue 27).
-RECIPE_SHAPE = (28, 28, 1)
+#: MNIST's image shape, every recipe's config's.
+MNIST_SHAPE = (28, 28, 1)
 _GRID_IMAGES = 32
 
 
@@ -54,11 +55,11 @@ def check(recipe, settings):
 
     Raises:
         ValueError: An unknown data set name, flags that do not apply to the data, or
-            images of another shape than the recipe's.
+            images of a size the recipe's networks do not draw.
         FileNotFoundError: No such folder or file, or a named set that is nowhere.
     """
     s = settings
-    if s.data == "mnist" and s.image_size in (None, RECIPE_SHAPE[0]):
+    if s.data == "mnist" and s.image_size in (None, MNIST_SHAPE[0]):
         return None  # MNIST's own path: no probe of TFDS here, the load says where it came from
     named = s.data in data.DATASETS
     if s.path is not None and s.data != "mnist":
@@ -74,18 +75,31 @@ def check(recipe, settings):
     with warnings.catch_warnings():  # a load reports its own fallbacks, once
         warnings.simplefilter("ignore", UserWarning)
         info = data.dataset_info(s.data, image_size=s.image_size, source=s.source)
-    if tuple(info.image_shape) != RECIPE_SHAPE:
-        # Only the height and width can be fitted (image_size); channels are the data's.
-        fix = (
-            f"pass image_size={RECIPE_SHAPE[0]} / --image-size {RECIPE_SHAPE[0]}, or pick"
-            if info.image_shape[2] == RECIPE_SHAPE[2]
-            else "pick"
-        )
+    if info.image_shape[2] not in (1, 3):
         raise ValueError(
-            f"{recipe.name} trains on {_shape_text(RECIPE_SHAPE)} images; {s.data!r} holds "
-            f"{_shape_text(info.image_shape)} ({fix} a recipe that takes that shape)."
+            f"{s.data!r} holds {_shape_text(info.image_shape)} images; zoo's networks draw "
+            "grey (1 channel) or colour (3) ones."
         )
+    try:
+        recipe.size_overrides(info.image_shape)
+    except ValueError as e:
+        raise ValueError(f"{e} ({s.data!r} holds {_shape_text(info.image_shape)}.)") from None
     return info
+
+
+def image_shape(info):
+    """The override that builds the model for the data's images: ``{}`` for MNIST's shape.
+
+    Args:
+        info: What :func:`check` returned.
+
+    Returns:
+        ``{"image_shape": (height, width, channels)}``, or ``{}`` when the data is
+        28x28x1 (the recipes' own shape, so that MNIST runs stay as they were).
+    """
+    if info is None or tuple(info.image_shape) == MNIST_SHAPE:
+        return {}
+    return {"image_shape": tuple(int(v) for v in info.image_shape)}
 
 
 def load(settings, batch_size, info):

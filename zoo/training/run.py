@@ -69,7 +69,8 @@ class Settings:
         out_dir: Output directory; ``None``: ``runs/<recipe>``.
         data: The data set: a name of :data:`zoo.data.DATASETS` (``"mnist"``,
             ``"fashion_mnist"``) or the path of a folder of PNG/JPEG images or of an
-            .npz (:func:`zoo.data.load`); its images must have the recipe's shape.
+            .npz (:func:`zoo.data.load`). The model is built for its images' shape, a size
+            the recipe's networks draw (:attr:`zoo.recipes.Recipe.image_sizes`).
         image_size: Fit the data's images to this height and width (an int), as
             :func:`zoo.data.load` does; ``None``: the data's own size.
         source: Source of a named set (``"auto"``, ``"npz"``, ``"tfds"``,
@@ -218,6 +219,17 @@ def plan(recipe, settings, overrides=None, data_info=False):
     preset = presets.resolve(s.from_preset) if s.from_preset else None  # before any file
     if data_info is False:  # before any file: data the recipe cannot take is one line
         data_info = inputs.check(spec, s)
+    # The model draws the data's images; an explicit image_shape override must agree.
+    shape = inputs.image_shape(data_info)
+    if "image_shape" in overrides and tuple(overrides["image_shape"]) != shape.get(
+        "image_shape", inputs.MNIST_SHAPE
+    ):
+        raise ValueError(
+            f"image_shape={tuple(overrides['image_shape'])} disagrees with the data's images "
+            f"({shape.get('image_shape', inputs.MNIST_SHAPE)}); leave it out: a run takes "
+            "the data's shape (fit the data with image_size= / --image-size)."
+        )
+    overrides.update(shape)
     out_dir = rundir.prepare(s.out_dir or os.path.join("runs", spec.name), fresh=s.fresh)
 
     loaded = inputs.load(s, batch_size, data_info)
