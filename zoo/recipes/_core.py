@@ -173,8 +173,9 @@ class Recipe:
                 )
             sizes = {int(k): cfg._frozen(dict(v)) for k, v in self.image_sizes.items()}
             object.__setattr__(self, "image_sizes", types.MappingProxyType(sizes))
-            for side in sizes:  # each side's overrides name settings of the right types
-                self.configure(image_shape=(side, side, 1))
+            for side, extra in sizes.items():  # each names settings of the right types
+                where = f"{self.name}'s image size {side}"
+                settings_keys.override(self.config, dict(extra), self.aliases, where=where)
 
     def size_overrides(self, image_shape):
         """The overrides that fit the recipe's networks to images of ``image_shape``.
