@@ -27,8 +27,9 @@ venv: $(VENV)/.installed
 train: venv
 	$(PY) -m zoo train $(DEFAULT_RECIPE) --out runs/$(DEFAULT_RECIPE) --fresh $(if $(EPOCHS),--epochs $(EPOCHS))
 
+# One worker per core; a module's tests stay on one worker (tests/conftest.py).
 test: venv
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadgroup
 
 test-slow: venv
 	$(PY) -m pytest -m slow
@@ -58,12 +59,15 @@ format: venv
 	$(PY) -m ruff check --fix .
 
 # The article notebooks (notebooks/NNN_*.py): executed in full mode on the full MNIST, their
-# outputs written into notebooks/NNN_*.ipynb (about 2 h on 2 CPU cores). NOTEBOOK_QUICK=1
-# runs them in quick mode instead (512 images, 1 epoch; under a minute each), writing to
-# notebooks/_out/quick/ and leaving the .ipynb files alone.
+# outputs written into notebooks/NNN_*.ipynb (about 2 h on 2 CPU cores). ZOO_PRETRAINED=1
+# runs them in preset mode instead (the shipped presets, no training; the five in about
+# 3 minutes), NOTEBOOK_QUICK=1 in quick mode (512 images, 1 epoch): both write to
+# notebooks/_out/<mode>/ and leave the .ipynb files alone.
 NOTEBOOK_QUICK ?=
+ZOO_PRETRAINED ?=
 notebooks: venv
-	$(PY) notebooks/run.py $(if $(filter 1,$(NOTEBOOK_QUICK)),--quick)
+	$(PY) notebooks/run.py $(if $(filter 1,$(NOTEBOOK_QUICK)),--quick) \
+		$(if $(filter 1,$(ZOO_PRETRAINED)),--pretrained)
 
 # GAN fit vs the fastest known loop, keras-io's step, the TF tutorial's and PyTorch's
 # (bench-gan, ~12 min), then fit vs a hand-written loop, XLA, steps_per_execution, input

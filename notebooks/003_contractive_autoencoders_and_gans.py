@@ -34,20 +34,26 @@
 # reconstructions, then trains the latent GAN on the trained CAE's codes (the article's two
 # steps) and looks at its samples.
 #
-# **Quick mode** (`ZOO_NOTEBOOK_QUICK=1`, used by the tests): 512 images, one epoch per model;
-# seconds instead of minutes, and the figures show noise.
+# **Preset mode** (`ZOO_PRETRAINED=1`, used by the tests) trains nothing: the three models are
+# loaded from the presets shipped with zoo (`zoo.pretrained("a003.cae")`, trained by
+# `python -m zoo train` at the recipes' budgets), and 2,000 samples are scored, so the notebook
+# runs in well under a minute with real figures. The latent GAN is then the recipe's, trained
+# together with its own CAE, not on the CAE of section 2 (see section 5). **Quick mode**
+# (`ZOO_NOTEBOOK_QUICK=1`): 512 images, one epoch per model; seconds instead of minutes, and
+# the figures show noise.
 
 # %%
 import os
 
-QUICK = os.environ.get("ZOO_NOTEBOOK_QUICK", "0") == "1"
+QUICK = os.environ.get("ZOO_NOTEBOOK_QUICK", "0") == "1"  # train briefly on a few images
+PRETRAINED = os.environ.get("ZOO_PRETRAINED", "0") == "1"  # load the presets, train nothing
 LIMIT = 512 if QUICK else None        # training images (None: all 60,000)
 TEST_LIMIT = 256 if QUICK else None   # test images (None: all 10,000)
 AE_EPOCHS = 1 if QUICK else 10        # CAE and baseline: the recipes' budget
 GAN_EPOCHS = 1 if QUICK else 10       # latent GAN; the recipe's budget is 10
 N_JACOBIAN = 128 if QUICK else 1000   # test images whose Jacobian norms are measured
 N_SHOW = 16 if QUICK else 64          # images in the result grids
-N_SCORED = 500 if QUICK else 10_000   # samples scored by zoo's classifier
+N_SCORED = 500 if QUICK else 2_000 if PRETRAINED else 10_000  # samples scored per model
 BATCH = 64                            # the article's batch size (torch.randn(64, ...))
 
 # %%
@@ -75,7 +81,7 @@ OUT = out_dir("003")
 print("MNIST from", data.describe_source())
 x_train, y_train = data.load_mnist_arrays("train", limit=LIMIT)
 x_test, y_test = data.load_mnist_arrays("test", limit=TEST_LIMIT)
-print(f"train {x_train.shape}, test {x_test.shape}; quick mode: {QUICK}")
+print(f"train {x_train.shape}, test {x_test.shape}; quick mode: {QUICK}, presets: {PRETRAINED}")
 
 # %% [markdown]
 # ## 1. The original code's defects, and what zoo does instead
@@ -102,17 +108,20 @@ show_recipes("003")
 # Same networks, same data, same seed; only λ differs (3e-5 against 0). The callback (in
 # `nbtools.py` beside this notebook) shows eight test digits over their reconstructions after
 # every epoch; for the CAE the progress line also shows the penalty term `contractive_loss`
-# (the mean ‖∂h/∂x‖²_F).
+# (the mean ‖∂h/∂x‖²_F). In preset mode both come trained from their presets and the training
+# cell is skipped.
 
 # %%
-cae = recipes.build("a003.cae")
-ae = recipes.build("a003.ae")
+cae = zoo.pretrained("a003.cae") if PRETRAINED else recipes.build("a003.cae")
+ae = zoo.pretrained("a003.ae") if PRETRAINED else recipes.build("a003.ae")
 print(type(cae).__name__, "λ =", cae.contractive_weight, "|", type(ae).__name__)
 cae.encoder.summary()
 
 # %%
-histories = {}
+histories = {"a003.cae": None, "a003.ae": None}  # stay None in preset mode: trained elsewhere
 for name, model in (("a003.cae", cae), ("a003.ae", ae)):
+    if PRETRAINED:
+        break
     start = time.time()
     histories[name] = model.fit(
         x_train, batch_size=BATCH, epochs=AE_EPOCHS, verbose=2, validation_data=x_test,
@@ -191,26 +200,32 @@ plt.show()
 # 512 → 256 → 128 → 1 on codes. `train_autoencoder=False`
 # keeps the trained CAE fixed. (`recipes.build("a003.latent_gan")` is the one-`fit` variant
 # that trains the CAE, D and G together from scratch.) The callback decodes 16 generated codes
-# from fixed noise every second epoch.
+# from fixed noise every second epoch. Preset mode loads that one-`fit` recipe's preset
+# instead: its generator makes codes for its own CAE, `latent_gan.autoencoder`, which the cells
+# below use (in full mode it is the CAE of section 2).
 
 # %%
-hp = recipes.get("a003.latent_gan").hyperparameters
-generator = networks.mlp(hp["latent_dim"], cae.latent_dim, hidden=hp["g_hidden"],
-                         batch_norm=hp["g_batch_norm"],
-                         output_activation=hp["g_output_activation"], name="generator")
-discriminator = networks.mlp(cae.latent_dim, 1, hidden=hp["d_hidden"], name="discriminator")
-latent_gan = zoo.LatentGAN(generator, discriminator, cae, train_autoencoder=False,
-                           seed=hp["seed"], name="a003_latent_gan")
-latent_gan.compile(
-    d_optimizer=keras.optimizers.Adam(hp["learning_rate"], beta_1=hp["beta_1"]),
-    g_optimizer=keras.optimizers.Adam(hp["learning_rate"], beta_1=hp["beta_1"]),
-    generator_loss=hp["generator_loss"])
+if PRETRAINED:
+    latent_gan, gan_history = zoo.pretrained("a003.latent_gan"), None
+else:
+    hp = recipes.get("a003.latent_gan").hyperparameters
+    generator = networks.mlp(hp["latent_dim"], cae.latent_dim, hidden=hp["g_hidden"],
+                             batch_norm=hp["g_batch_norm"],
+                             output_activation=hp["g_output_activation"], name="generator")
+    discriminator = networks.mlp(cae.latent_dim, 1, hidden=hp["d_hidden"], name="discriminator")
+    latent_gan = zoo.LatentGAN(generator, discriminator, cae, train_autoencoder=False,
+                               seed=hp["seed"], name="a003_latent_gan")
+    latent_gan.compile(
+        d_optimizer=keras.optimizers.Adam(hp["learning_rate"], beta_1=hp["beta_1"]),
+        g_optimizer=keras.optimizers.Adam(hp["learning_rate"], beta_1=hp["beta_1"]),
+        generator_loss=hp["generator_loss"])
 
-start = time.time()
-gan_history = latent_gan.fit(x_train, batch_size=BATCH, epochs=GAN_EPOCHS, verbose=2,
-                             callbacks=[EpochGrid(n=16, every=2),
-                                        ImageGrid(OUT / "latent_gan")])
-print(f"latent GAN: {GAN_EPOCHS} epoch(s) in {time.time() - start:.0f} s")
+    start = time.time()
+    gan_history = latent_gan.fit(x_train, batch_size=BATCH, epochs=GAN_EPOCHS, verbose=2,
+                                 callbacks=[EpochGrid(n=16, every=2),
+                                            ImageGrid(OUT / "latent_gan")])
+    print(f"latent GAN: {GAN_EPOCHS} epoch(s) in {time.time() - start:.0f} s")
+decoder_ae = latent_gan.autoencoder  # the CAE whose codes the GAN makes
 
 # %%
 plot_histories({"latent GAN on the CAE's codes": gan_history})
@@ -224,7 +239,7 @@ plot_histories({"latent GAN on the CAE's codes": gan_history})
 # %%
 show_panels({
     "latent GAN: samples": latent_gan.sample(N_SHOW, seed=1),
-    "CAE: reconstructions of test digits": cae.reconstruct(x_test[:N_SHOW]),
+    "CAE: reconstructions of test digits": decoder_ae.reconstruct(x_test[:N_SHOW]),
 })
 
 # %% [markdown]
@@ -242,7 +257,7 @@ class Reconstructions:
 
     def sample(self, n, seed=0):
         idx = np.random.default_rng(seed).choice(len(x_train), n, replace=False)
-        return cae.reconstruct(x_train[np.sort(idx)])
+        return decoder_ae.reconstruct(x_train[np.sort(idx)])
 
 
 scores = sample_scores({"latent GAN": latent_gan, "CAE reconstructions": Reconstructions()},
@@ -261,7 +276,7 @@ n_codes = min(2000, len(x_test))
 fake_codes = latent_gan.generator.predict(
     np.random.default_rng(5).standard_normal((n_codes, latent_gan.latent_dim)).astype("float32"),
     verbose=0)
-real = cae_codes[:n_codes]
+real = decoder_ae.encode(x_test[:n_codes]).numpy()
 mean = real.mean(0)
 _, _, vt = np.linalg.svd(real - mean, full_matrices=False)
 plt.figure(figsize=(4.2, 3.6))

@@ -144,8 +144,14 @@ class EpochGrid(keras.callbacks.Callback):
 
 
 def plot_histories(histories):
-    """Loss curves of several ``History`` objects, one row of panels each: ``{title: history}``."""
+    """Loss curves of several ``History`` objects, one row of panels each: ``{title: history}``.
+
+    A ``None`` history (a model loaded from its preset, not trained here) gets one line instead.
+    """
     for title, history in histories.items():
+        if history is None:
+            print(f"{title}: loaded from its preset, not trained here (no loss curves)")
+            continue
         logs = getattr(history, "history", history)
         names = sorted((k for k in logs if not k.startswith("val_")), key=lambda k: k != "loss")
         fig, axes = plt.subplots(1, len(names), figsize=(2.9 * len(names), 2.3), squeeze=False)
@@ -272,6 +278,13 @@ class DigitCoverage(keras.callbacks.Callback):
         self.z = rng.standard_normal((self.n, self.model.latent_dim)).astype("float32")
         self.shares, self.distances = [], []
         self.best_epoch, self.best_weights, self._best_entropy = None, None, -1.0
+
+    def measure(self, model):
+        """One row for a model trained elsewhere (a preset), as if after its last epoch."""
+        self.set_model(model)
+        self.on_train_begin()
+        self.on_epoch_end(0)
+        return self
 
     def on_epoch_end(self, epoch, logs=None):
         samples = self.model.generate(self.z).numpy()

@@ -11,15 +11,18 @@ Usage::
     python notebooks/run.py 001 003          # only the notebooks whose name starts so
     python notebooks/run.py --quick          # quick mode: results go to _out/quick/, the
                                              # committed .ipynb files are left alone
+    python notebooks/run.py --pretrained     # preset mode: the shipped presets, no training;
+                                             # results go to _out/pretrained/
     python notebooks/run.py --check          # no execution: every .ipynb exists, has the
                                              # cells of its .py, full-mode outputs, no errors
     python notebooks/run.py --prose 002      # no execution: copies edited markdown cells of
                                              # the .py into the .ipynb (code cells unchanged)
 
 Environment: ``ZOO_MNIST_PATH`` (a Keras-layout ``mnist.npz``; the Makefile
-sets it) is passed on to the kernels; ``ZOO_NOTEBOOK_QUICK`` is set to ``1``
-or ``0`` by this script; ``ZOO_NOTEBOOK_OUT`` moves the notebooks' own files
-(grids, GIFs, exports) away from ``notebooks/_out/``.
+sets it) is passed on to the kernels; ``ZOO_NOTEBOOK_QUICK`` and
+``ZOO_PRETRAINED`` are set to ``1`` or ``0`` by this script (see :data:`MODES`);
+``ZOO_NOTEBOOK_OUT`` moves the notebooks' own files (grids, GIFs, exports)
+away from ``notebooks/_out/``.
 """
 
 import argparse
@@ -35,6 +38,14 @@ from nbclient import NotebookClient
 HERE = Path(__file__).resolve().parent
 #: Metadata key recording how an .ipynb was produced.
 META = "zoo_notebook"
+#: The ways to run a notebook: the switches each one sets in the kernel's environment.
+#: ``full`` trains at the recipes' budgets (the stored outputs), ``quick`` trains on a
+#: few hundred images for an epoch, ``pretrained`` loads the shipped presets instead.
+MODES = {
+    "full": {"ZOO_NOTEBOOK_QUICK": "0", "ZOO_PRETRAINED": "0"},
+    "quick": {"ZOO_NOTEBOOK_QUICK": "1", "ZOO_PRETRAINED": "0"},
+    "pretrained": {"ZOO_NOTEBOOK_QUICK": "0", "ZOO_PRETRAINED": "1"},
+}
 
 
 def notebooks(names=()):
@@ -45,13 +56,13 @@ def notebooks(names=()):
     return paths
 
 
-def execute(path, *, quick, timeout=None, cwd=None, env=None):
+def execute(path, *, mode, timeout=None, cwd=None, env=None):
     """Runs the notebook source ``path`` and returns the executed notebook.
 
     Args:
         path: A ``NNN_slug.py`` file.
-        quick: Sets ``ZOO_NOTEBOOK_QUICK`` to ``"1"`` (quick) or ``"0"`` (full).
-        timeout: Seconds allowed per cell; ``None``: 300 in quick mode, 4 hours in full
+        mode: A key of :data:`MODES`: ``"full"``, ``"quick"`` or ``"pretrained"``.
+        timeout: Seconds allowed per cell; ``None``: 300 in quick and preset mode, 4 hours in full
             (notebook 001's 15-epoch DCGAN cell takes about an hour on 2 idle CPU cores,
             more on shared ones; at the old 3600 s it was cut off after 10 epochs).
         cwd: The kernel's working directory (default: this folder, which holds
@@ -59,8 +70,12 @@ def execute(path, *, quick, timeout=None, cwd=None, env=None):
         env: Extra environment variables for the kernel.
 
     Raises:
+        ValueError: an unknown ``mode``.
         nbclient.exceptions.CellExecutionError: at the first cell that raises.
     """
+    if mode not in MODES:
+        raise ValueError(f"unknown notebook mode {mode!r}; use one of {', '.join(MODES)}")
+    full = mode == "full"
     nb = jupytext.read(path)
     for i, cell in enumerate(nb.cells):  # stable cell ids: reruns do not churn the diff
         cell.id = f"cell-{i:03d}"
@@ -68,12 +83,12 @@ def execute(path, *, quick, timeout=None, cwd=None, env=None):
         **os.environ,
         "TF_CPP_MIN_LOG_LEVEL": "3",
         **(env or {}),
-        "ZOO_NOTEBOOK_QUICK": "1" if quick else "0",
+        **MODES[mode],
         "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
     }
     client = NotebookClient(
         nb,
-        timeout=timeout or (300 if quick else 4 * 3600),
+        timeout=timeout or (4 * 3600 if full else 300),
         kernel_name="python3",
         record_timing=False,  # no per-cell timestamps: cleaner diffs
         # TensorFlow's C++ start-up lines go to this process's stderr, not into the cells.
@@ -81,7 +96,7 @@ def execute(path, *, quick, timeout=None, cwd=None, env=None):
         resources={"metadata": {"path": str(cwd or HERE)}},
     )
     client.execute(env=kernel_env)
-    nb.metadata[META] = {"quick": bool(quick)}
+    nb.metadata[META] = {"quick": not full, "mode": mode}  # check() reads "quick"
     return nb
 
 
@@ -138,6 +153,11 @@ def main(argv=None):
         help="quick mode; write the results to _out/quick/, not the .ipynb files",
     )
     parser.add_argument(
+        "--pretrained",
+        action="store_true",
+        help="preset mode: load the shipped presets; write the results to _out/pretrained/",
+    )
+    parser.add_argument(
         "--check", action="store_true", help="only check that every .ipynb is in sync with its .py"
     )
     parser.add_argument(
@@ -157,7 +177,10 @@ def main(argv=None):
         problems = [p for path in paths for p in check(path)]
         print("\n".join(problems) or f"{len(paths)} notebook(s) in sync with their sources")
         return 1 if problems else 0
-    if not args.quick and not os.environ.get("ZOO_MNIST_PATH"):
+    if args.quick and args.pretrained:
+        parser.error("--quick and --pretrained are two modes; pick one")
+    mode = "quick" if args.quick else "pretrained" if args.pretrained else "full"
+    if mode != "quick" and not os.environ.get("ZOO_MNIST_PATH"):
         print(
             "warning: ZOO_MNIST_PATH is not set; zoo.data may fall back to the 5,000-digit "
             "sample (make notebooks sets it when ../shared/data/mnist.npz exists)",
@@ -166,9 +189,9 @@ def main(argv=None):
     total = time.time()
     for path in paths:
         start = time.time()
-        nb = execute(path, quick=args.quick, timeout=args.timeout)
-        if args.quick:
-            target = HERE / "_out" / "quick" / path.with_suffix(".ipynb").name
+        nb = execute(path, mode=mode, timeout=args.timeout)
+        if mode != "full":
+            target = HERE / "_out" / mode / path.with_suffix(".ipynb").name
             target.parent.mkdir(parents=True, exist_ok=True)
         else:
             target = path.with_suffix(".ipynb")
