@@ -27,9 +27,9 @@ venv: $(VENV)/.installed
 train: venv
 	$(PY) -m zoo train $(DEFAULT_RECIPE) --out runs/$(DEFAULT_RECIPE) --fresh $(if $(EPOCHS),--epochs $(EPOCHS))
 
-# One worker per core; a module's tests stay on one worker (tests/conftest.py).
+# One worker per core; a file's tests stay on one worker, so its module fixtures run once.
 test: venv
-	$(PY) -m pytest -n auto --dist loadgroup
+	$(PY) -m pytest -n auto --dist loadfile
 
 test-slow: venv
 	$(PY) -m pytest -m slow

@@ -15,19 +15,6 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-#: Modules that share the session's ``exported`` fixture: one group, so that it is built once.
-_EXPORT_MODULES = ("test_export", "test_export_inputs")
-
-
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``make test``: ``-n auto --dist loadgroup``), a module's tests run on
-    one worker, so that its module fixtures (trained runs, exports) are built once."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        module = item.module.__name__
-        item.add_marker(pytest.mark.xdist_group("export" if module in _EXPORT_MODULES else module))
-
 
 @pytest.fixture(scope="session")
 def digits():
