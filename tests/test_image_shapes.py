@@ -77,6 +77,8 @@ def test_the_dcgan_at_64_is_the_articles_generator():
     ("overrides", "message"),
     [
         ({"image_shape": (64, 64, 2)}, r"image_shape.*\(height, width, 1 or 3\)"),
+        ({"image_shape": 64}, r"image_shape.*\(height, width, 1 or 3\).*; got 64\.$"),
+        ({"image_shape": ("a", "b", "c")}, r"image_shape.*\(height, width, 1 or 3\)"),
         ({"image_shape": (48, 48, 3)}, r"^a001\.dcgan draws 28x28 or 64x64 images, not 48x48"),
         (
             {"image_shape": (64, 64, 3), "g_filters": (256,)},

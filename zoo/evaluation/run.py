@@ -23,6 +23,7 @@ import numpy as np
 
 from zoo import checks, data
 from zoo.evaluation import features, likelihood, loading
+from zoo.networks import IMAGE_SHAPE
 from zoo.training import rundir
 
 #: The file :func:`evaluate` writes into a run directory.
@@ -129,12 +130,12 @@ def _check_mnist(model, path, kind):
     Scoring against another data set's test split and classifier is not built yet, and an
     MNIST score of a model of other images would mean nothing.
     """
-    shape = tuple(int(d) for d in getattr(model, "image_shape", (28, 28, 1)))
+    shape = tuple(int(d) for d in getattr(model, "image_shape", IMAGE_SHAPE))
     dataset = None  # unknown for a .keras file or an export: their shape says enough
     if kind == "run":
-        with open(os.path.join(path, "run.json")) as f:
+        with open(os.path.join(path, rundir.RUN)) as f:
             dataset = json.load(f).get("dataset", "mnist")
-    if shape != (28, 28, 1) or dataset not in (None, "mnist"):
+    if shape != IMAGE_SHAPE or dataset not in (None, "mnist"):
         trained_on = f" of {dataset!r}" if dataset else ""
         raise ValueError(
             f"zoo eval scores models of MNIST digits against MNIST and zoo's MNIST classifier; "

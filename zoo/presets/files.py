@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from zoo import disk
+from zoo.networks import IMAGE_SHAPE
 
 #: The preset format this zoo writes and reads; a newer one is refused with advice.
 FORMAT = 1
@@ -228,7 +229,7 @@ def make(run_dir, out_dir, overwrite=False, dtype="float16", dataset=None, evalu
         (staging / CONFIG).write_text(json.dumps(preset, indent=1) + "\n")
         stored = _build(staging, preset)  # the figures are those of the stored weights
         dataset = dataset or run.get("dataset", "mnist")
-        check = check and dataset == "mnist" and tuple(stored.image_shape) == (28, 28, 1)
+        check = check and dataset == "mnist" and tuple(stored.image_shape) == IMAGE_SHAPE
         metadata = {
             "format": FORMAT,
             "created": datetime.date.today().isoformat(),

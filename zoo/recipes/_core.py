@@ -8,6 +8,7 @@ recipes, their prose and the articles' defects live in ``zoo/recipes/articles/aN
 
 import dataclasses
 import difflib
+import numbers
 import types
 from collections.abc import Mapping
 
@@ -245,8 +246,10 @@ class Recipe:
         An ``image_shape`` brings the overrides of its size (:meth:`size_overrides`)
         with it; the caller's own overrides win over them.
         """
-        if overrides.get("image_shape") is not None:
-            overrides = {**self.size_overrides(overrides["image_shape"]), **overrides}
+        shape = overrides.get("image_shape")
+        sized = isinstance(shape, tuple | list) and len(shape) == 3
+        if sized and all(isinstance(v, numbers.Integral) for v in shape):  # else the check says
+            overrides = {**self.size_overrides(shape), **overrides}
         return settings_keys.override(self.config, overrides, self.aliases, where=self.name)
 
     def is_config_of(self, values):

@@ -15,12 +15,13 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import data
+from zoo.networks import IMAGE_SHAPE
 from zoo.training import batching
 
 __all__ = ["Inputs", "MNIST_SHAPE", "check", "image_shape", "load"]
 
 #: MNIST's image shape, every recipe's config's.
-MNIST_SHAPE = (28, 28, 1)
+MNIST_SHAPE = IMAGE_SHAPE
 _GRID_IMAGES = 32
 
 

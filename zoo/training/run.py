@@ -221,13 +221,12 @@ def plan(recipe, settings, overrides=None, data_info=False):
         data_info = inputs.check(spec, s)
     # The model draws the data's images; an explicit image_shape override must agree.
     shape = inputs.image_shape(data_info)
-    if "image_shape" in overrides and tuple(overrides["image_shape"]) != shape.get(
-        "image_shape", inputs.MNIST_SHAPE
-    ):
+    data_shape = shape.get("image_shape", inputs.MNIST_SHAPE)
+    if "image_shape" in overrides and tuple(overrides["image_shape"]) != data_shape:
         raise ValueError(
             f"image_shape={tuple(overrides['image_shape'])} disagrees with the data's images "
-            f"({shape.get('image_shape', inputs.MNIST_SHAPE)}); leave it out: a run takes "
-            "the data's shape (fit the data with image_size= / --image-size)."
+            f"({data_shape}); leave it out: a run takes the data's shape (fit the data with "
+            "image_size= / --image-size)."
         )
     overrides.update(shape)
     out_dir = rundir.prepare(s.out_dir or os.path.join("runs", spec.name), fresh=s.fresh)
