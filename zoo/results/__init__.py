@@ -74,16 +74,17 @@ def epochs_of(name, quick):
     return recipes.get(peers.PEERS[name][2] if name in peers.PEERS else name).budget["epochs"]
 
 
-def train(name, x_train, run_dir, epochs, limit=None, seed=0):
+def train(name, x_train, run_dir, epochs, limit=None, seed=0, data="mnist"):
     """Trains (or resumes, or loads) one entry.
 
     Args:
         name: A recipe's, a peer's (:data:`zoo.results.peers.PEERS`) or :data:`REFERENCE`.
-        x_train: The training digits, uint8.
+        x_train: The training images of ``data``, uint8.
         run_dir: The entry's run directory: resumed, or loaded when finished.
         epochs: The budget.
         limit: Train on the first ``limit`` digits only (``--quick``).
         seed: The run's seed.
+        data: The data set's name (:data:`zoo.data.DATASETS`): recipes load it themselves.
 
     Returns:
         ``(model, seconds, resumed)``: ``seconds`` are those of the sitting that
@@ -108,8 +109,8 @@ def train(name, x_train, run_dir, epochs, limit=None, seed=0):
         model.save(path)
         return model, seconds, False
     if not rundir.is_finished(run_dir):
-        training.train(name, out_dir=run_dir, source="npz", limit=limit, epochs=epochs,
-                       seed=seed, verbose=0)  # fmt: skip
+        training.train(name, out_dir=run_dir, data=data, source="npz", limit=limit,
+                       epochs=epochs, seed=seed, verbose=0)  # fmt: skip
     with open(os.path.join(run_dir, "run.json")) as f:
         record = json.load(f)
     model = keras.models.load_model(os.path.join(run_dir, "model.keras"))

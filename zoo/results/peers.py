@@ -12,6 +12,10 @@ beside the recipes in :mod:`zoo.results`.
   pixels scaled to [-1, 1]; batch 256; each step draws noise once, runs D on
   the real and the generated batch apart, and updates both players at once
   from two tapes, with cross-entropy on logits and Adam(1e-4) each.
+* :class:`PaperSettingsDCGAN`: the same two networks tried as a careful user
+  would, with the settings of the DCGAN paper (Radford et al. 2016): batch 128,
+  Adam(2e-4, beta_1=0.5) each, and D updated before G on one noise draw (G's
+  loss is taken through the updated D), as most DCGAN code does.
 * :class:`KerasIOVAE`: keras-io's "Variational AutoEncoder" example. A
   convolutional encoder (3x3 stride-2 convolutions with 32 and 64 filters,
   Dense(16)) to a 2-d Gaussian latent, a decoder mirroring it with transposed
@@ -19,6 +23,9 @@ beside the recipes in :mod:`zoo.results`.
   cross-entropies plus the KL, Adam's defaults, batch 128, pixels in [0, 1].
   The example trains on the training and test digits together; here it
   trains on the training digits only, so that the test digits stay unseen.
+  Its 2-d latent is for the example's latent-space plot; ``peer.keras_io_vae_16d``
+  is the same VAE with a 16-d latent, as wide as its encoder's Dense(16), the
+  widest latent its networks can fill.
 
 Both train with ``keras.callbacks.BackupAndRestore`` in their run directory,
 so a stopped run resumes at its last epoch, with its weights and its optimizers'
@@ -27,6 +34,7 @@ stream is not in the backup: a resumed sitting draws its noise afresh from the
 seed, so it is a run of the same budget but not the same run bit for bit.
 """
 
+import functools
 import os
 import time
 
@@ -84,6 +92,9 @@ class TutorialDCGAN(keras.Model):
         https://www.tensorflow.org/tutorials/generative/dcgan
     """
 
+    #: Both players' Adam settings: the tutorial's 1e-4, Keras' other defaults.
+    adam = dict(learning_rate=1e-4)
+
     def __init__(self, latent_dim=100, seed=0, **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = latent_dim
@@ -101,8 +112,8 @@ class TutorialDCGAN(keras.Model):
 
     def compile(self, **kwargs):
         super().compile(**kwargs)
-        self.g_optimizer = keras.optimizers.Adam(1e-4)
-        self.d_optimizer = keras.optimizers.Adam(1e-4)
+        self.g_optimizer = keras.optimizers.Adam(**self.adam)
+        self.d_optimizer = keras.optimizers.Adam(**self.adam)
         # Built now, so that BackupAndRestore can restore their state before the first step
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -139,6 +150,43 @@ class TutorialDCGAN(keras.Model):
     def as_zoo(self):
         """The trained networks as a :class:`zoo.GAN` (images in [-1, 1]), for the evaluator."""
         return zoo.GAN(self.generator, self.discriminator, network_range=(-1.0, 1.0))
+
+
+class PaperSettingsDCGAN(TutorialDCGAN):
+    """The tutorial's networks trained with the DCGAN paper's settings.
+
+    Reference:
+        Radford, Metz & Chintala, "Unsupervised Representation Learning with Deep
+        Convolutional Generative Adversarial Networks", ICLR 2016, section 4
+        (https://arxiv.org/abs/1511.06434).
+    """
+
+    # The paper's Adam: 2e-4, and beta_1 0.5 (its 0.9 "resulted in training oscillation")
+    adam = dict(learning_rate=2e-4, beta_1=0.5)
+
+    def train_step(self, images):
+        real = (tf.cast(images, "float32") - 127.5) / 127.5
+        noise = keras.random.normal((tf.shape(real)[0], self.latent_dim), seed=self.seed_generator)
+
+        # D first: real against one batch of fakes
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(self.generator(noise, training=True), training=True)
+            d_loss = self.cross_entropy(
+                tf.ones_like(real_logits), real_logits
+            ) + self.cross_entropy(tf.zeros_like(fake_logits), fake_logits)
+        d_vars = self.discriminator.trainable_variables
+        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars, strict=True))
+
+        # Then G, on the same noise, through the updated D
+        with tf.GradientTape() as tape:
+            fake_logits = self.discriminator(self.generator(noise, training=True), training=True)
+            g_loss = self.cross_entropy(tf.ones_like(fake_logits), fake_logits)
+        g_vars = self.generator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars, strict=True))
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {m.name: m.result() for m in self.metrics}
 
 
 def keras_io_encoder(latent_dim=2):
@@ -221,7 +269,9 @@ class KerasIOVAE(keras.Model):
 #: name -> (constructor, batch size, the zoo recipe whose epochs it trains for).
 PEERS = {
     "peer.tf_tutorial_dcgan": (TutorialDCGAN, 256, "a001.dcgan"),
+    "peer.dcgan_paper_settings": (PaperSettingsDCGAN, 128, "a001.dcgan"),
     "peer.keras_io_vae": (KerasIOVAE, 128, "a001.vae"),
+    "peer.keras_io_vae_16d": (functools.partial(KerasIOVAE, latent_dim=16), 128, "a001.vae"),
 }
 
 
