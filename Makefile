@@ -7,6 +7,11 @@ MNIST_NPZ ?= $(firstword $(wildcard ../shared/data/mnist.npz))
 ifneq ($(MNIST_NPZ),)
 export ZOO_MNIST_PATH ?= $(abspath $(MNIST_NPZ))
 endif
+# Fashion-MNIST likewise (make results, make presets, the tests that train on it).
+FASHION_MNIST_NPZ ?= $(firstword $(wildcard ../shared/data/fashion_mnist.npz))
+ifneq ($(FASHION_MNIST_NPZ),)
+export ZOO_FASHION_MNIST_PATH ?= $(abspath $(FASHION_MNIST_NPZ))
+endif
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 # The default model of `make train`: article 000's dense GAN, recognisable digits in a few minutes.
 DEFAULT_RECIPE ?= a000.gan

@@ -15,6 +15,7 @@ __all__ = ["MNIST", "ROOT", "Clock", "machine"]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: The full MNIST that benchmarks train on: ``$ZOO_MNIST_PATH``, else the shared copy.
 MNIST = os.environ.get("ZOO_MNIST_PATH", "/work/shared/data/mnist.npz")
+FASHION_MNIST = os.environ.get("ZOO_FASHION_MNIST_PATH", "/work/shared/data/fashion_mnist.npz")
 
 
 def machine():

@@ -26,7 +26,7 @@ import os
 import sys
 from pathlib import Path
 
-from bench.common import MNIST, machine
+from bench.common import FASHION_MNIST, MNIST, machine
 from zoo import classifier, data, evaluation, presets, recipes  # noqa: E402
 from zoo.export import load_keras  # noqa: E402
 from zoo.training import rundir  # noqa: E402
@@ -40,12 +40,16 @@ FIGURES = (("fd", "FD", ".3f"), ("classifier_score", "CS", ".3f"),
            ("elbo", "ELBO", ".2f"), ("iwae_nll", "IWAE NLL", ".2f"))  # fmt: skip
 
 
-def ship_classifier():
-    """Ships the cached full-MNIST classifier unless the shipped one is of this version."""
-    if classifier.load_shipped() is not None:
-        return classifier.shipped_dir()
-    model, metadata = classifier.load_or_train(source="npz", shipped=False)
-    return classifier.ship(model, metadata, classifier.shipped_dir())
+#: The data sets whose classifiers ship with zoo, beside the presets.
+CLASSIFIERS = ("mnist", "fashion_mnist")
+
+
+def ship_classifier(dataset="mnist"):
+    """Ships the cached classifier of a full data set unless the shipped one is of this version."""
+    if classifier.load_shipped(dataset) is not None:
+        return classifier.shipped_dir(dataset)
+    model, metadata = classifier.load_or_train(source="npz", shipped=False, dataset=dataset)
+    return classifier.ship(model, metadata, classifier.shipped_dir(dataset))
 
 
 def up_to_date(name, run_dir):
@@ -108,9 +112,9 @@ noise, float16 changes nothing that `zoo eval` can tell, and the presets store i
 |{"---|" * (len(FIGURES) + 2)}
 {chr(10).join(rows)}
 
-Size: the MNIST presets' weights take {total / 1e6:.1f} MB together, the classifier
-{classifier_bytes / 1e6:.1f} MB (float32: every figure is that of the trained
-classifier); budget {BUDGET_MB} MB.
+Size: the MNIST presets' weights take {total / 1e6:.1f} MB together, the classifiers
+of MNIST and Fashion-MNIST {classifier_bytes / 1e6:.1f} MB (float32: every figure is
+that of the trained classifier); budget {BUDGET_MB} MB.
 """
 
 
@@ -123,7 +127,9 @@ def main(argv=None):
     p.add_argument("--out", default="docs/presets.md", help="markdown file, or - for none")
     args = p.parse_args(argv)
     os.environ.setdefault("ZOO_MNIST_PATH", MNIST)
-    ship_classifier()
+    os.environ.setdefault("ZOO_FASHION_MNIST_PATH", FASHION_MNIST)
+    for dataset in CLASSIFIERS:
+        ship_classifier(dataset)
     extractor = classifier.default_extractor()
     x_train, _ = data.load_mnist_arrays("train", source="npz")
     x_test, _ = data.load_mnist_arrays("test", source="npz")
@@ -160,7 +166,9 @@ def main(argv=None):
         print(f"{name}: {entry}", file=sys.stderr, flush=True)
     rows = [row(n, e["f32"], e["f16"], e.get("noise"), e["bytes"]) for n, e in table.items()]
     total = sum(e["bytes"] for e in table.values())
-    classifier_bytes = (classifier.shipped_dir() / presets.WEIGHTS).stat().st_size
+    classifier_bytes = sum(
+        (classifier.shipped_dir(d) / presets.WEIGHTS).stat().st_size for d in CLASSIFIERS
+    )
     text = document(rows, total, classifier_bytes,
                     {"date": datetime.date.today().isoformat(), "machine": machine()})  # fmt: skip
     print(text)

@@ -40,6 +40,7 @@ def _nothing_configured(monkeypatch):
 
 def _offline(monkeypatch):
     """No npz, and TFDS neither importable nor reachable: the data set is nowhere."""
+    monkeypatch.delenv("ZOO_FASHION_MNIST_PATH", raising=False)  # as make test exports it
     monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)  # import fails
     monkeypatch.setattr(data, "_tfds_reachable", lambda timeout=3.0, host=None: False)
 

@@ -21,6 +21,7 @@ from zoo import cli, data, evaluation, export, metrics
 RUNS = {"gan": "a000.gan", "ae": "a000.ae", "vae": "a004.beta_vae"}
 FAST = ["--samples", "200", "--k", "5", "--iwae-images", "32", "--batch-size", "128"]
 TOP_KEYS = {"path", "kind", "model", "settings", "data", "classifier", "capabilities", "seconds"}
+TOP_KEYS |= {"not_scored", "notes"}
 GEN_KEYS = {"fd", "kid", "kid_std", "classifier_score", "class_shares", "min_class_share"}
 GEN_KEYS |= {"classes_above_2pct", "n"}
 
@@ -70,7 +71,11 @@ def test_eval_of_a_gan_run_writes_eval_json_beside_its_floor(runs, mnist_npz, tm
     assert set(gen["floor"]) == GEN_KEYS and finite(gen["floor"])
     assert gen["floor"]["fd"] < gen["fd"]  # 256 digits of one epoch are far from real digits
     assert sum(gen["class_shares"]) == pytest.approx(1.0)
+    assert result["not_scored"] == result["notes"] == []
     assert result["data"] == {
+        "dataset": "mnist",
+        "title": "MNIST",
+        "noun": "digits",
         "source": f"npz: {mnist_npz} (from path=)",
         "train_images": 512,
         "test_images": 256,

@@ -16,7 +16,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
-from zoo import cli, recipes, training
+from zoo import classifier, cli, recipes, training
 from zoo.export import load_keras
 from zoo.recipes import ANY_SIZE
 
@@ -132,14 +132,26 @@ def test_the_articles_64x64_colour_dcgan_trains_resumes_reloads_and_exports(tmp_
         assert cli.main(["export", str(out), str(export_dir)]) == 0
         assert cli.main(["preset", str(out), str(preset_dir)]) == 0
         capsys.readouterr()
-        # Scoring compares with MNIST: a model of other images is refused in one line.
+        # Unlabelled images have no zoo classifier: a GAN of them has nothing to score without one
         assert cli.main(["eval", str(out)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err == [
-        "zoo: error: zoo eval scores models of MNIST digits against MNIST and zoo's MNIST "
-        f"classifier; this one draws 64x64x3 images of {str(folder)!r}, and scoring other "
-        "data sets is not built yet."
-    ]
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [
+            "zoo: error: Nothing to score: FD, KID, classifier score and coverage: "
+            f"{str(folder)!r} has no labels, so zoo has no classifier of its images; pass one "
+            "with --classifier PATH."
+        ]
+        # With a classifier of these images (any Keras model with a named feature layer)
+        # it is scored against them, in that classifier's features.
+        net = classifier.build_classifier(2, (64, 64, 3))
+        net.save(tmp_path / "shapes_classifier.keras")
+        scored = ["eval", str(out), "--classifier", str(tmp_path / "shapes_classifier.keras")]
+        assert cli.main([*scored, "--samples", "32", "--quiet"]) == 0
+    report = capsys.readouterr().out
+    assert f"data: {folder}" in report and "note: " in report  # no test split: says so
+    result = json.loads((out / "eval.json").read_text())
+    assert result["data"]["dataset"] == str(folder) and result["data"]["test_images"] == 0
+    assert result["generative"]["fd"] > 0 and result["classifier"]["features_layer"] == "features"
+    assert len(result["generative"]["class_shares"]) == 2
 
     run = json.loads((out / "run.json").read_text())
     assert run["resumed_from_step"] == 2  # the command line went on from the first epoch

@@ -315,7 +315,7 @@ def test_classifier_cache_trains_once_per_data_set(tmp_path, monkeypatch, digits
     monkeypatch.setenv("ZOO_CACHE_DIR", str(tmp_path / "cache"))
     calls = []
 
-    def fake_train(path=None, verbose=0, source="auto"):
+    def fake_train(path=None, verbose=0, source="auto", dataset="mnist"):
         calls.append(path)
         (x, y), _ = classifier.load_mnist(source, path)
         return classifier.build_classifier(), {
@@ -323,7 +323,7 @@ def test_classifier_cache_trains_once_per_data_set(tmp_path, monkeypatch, digits
             "data_fingerprint": classifier.fingerprint(x, y),
         }
 
-    monkeypatch.setattr(classifier, "train_classifier", fake_train)
+    monkeypatch.setattr(classifier.network, "train_classifier", fake_train)
     first = classifier.fingerprint(digits[:64], np.zeros(64, "uint8"))
     model_path, meta_path = classifier.cache_paths(data_fingerprint=first)
     assert model_path.name == f"mnist_classifier_v{classifier.VERSION}_{first}.keras"

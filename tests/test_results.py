@@ -59,7 +59,7 @@ def test_a_cached_row_whose_budget_changed_is_trained_again(tmp_path, monkeypatc
     (run_dir / "row.json").write_text(json.dumps(dict(epochs=5, settings=settings, fd=9.8)))
     trained = []
 
-    def train(name, x_train, run_dir, epochs, limit=None):
+    def train(name, x_train, run_dir, epochs, limit=None, data="mnist"):
         trained.append((name, epochs, os.listdir(run_dir) if os.path.isdir(run_dir) else None))
         os.makedirs(run_dir, exist_ok=True)
         return "model", 1.0, False
@@ -154,12 +154,42 @@ def test_a_peer_run_resumed_from_its_backup_is_marked(tmp_path, monkeypatch):
 
 def test_the_document_quotes_its_command_and_files_that_exist():
     meta = dict(date="2026-01-01", machine="a machine", load="0.0", n_samples=10_000,
-                kid_subsets=100, floor_full=0.1, classifier="v1", ref_epochs=10,
-                command="python -m zoo.results", comparison="* none")  # fmt: skip
-    text = results.document("| the table |", meta)
+                kid_subsets=100, ref_epochs=10, command="python -m zoo.results",
+                runs=results.RUNS, reference=results.REFERENCE)  # fmt: skip
+    part = dict(classifier="v1, test accuracy 92.10%", floor_full=0.2, noun="fashion items",
+                comparison="* none", notes="Hand-written.")  # fmt: skip
+    text = results.document(results.section("Fashion-MNIST", "| the table |", part), meta)
     assert "Measured by `zoo.results` (`make results`)" in text
     assert "(or `python -m zoo.results`)" in text and "`runs/results/<name>/`" in text
+    assert "## Fashion-MNIST\n\nScored in the features of zoo's Fashion-MNIST classifier" in text
+    assert "60,000 real training fashion items against the test set: 0.200" in text
+    assert "| the table |" in text and "Hand-written." in text
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     quoted = re.findall(r"`((?:zoo|bench)/[\w/]+\.py)`", text)
     assert "zoo/results/peers.py" in quoted
     assert [p for p in quoted if not os.path.isfile(os.path.join(root, p))] == []
+
+
+def test_each_data_set_has_its_runs_and_only_mnist_the_reference_vae():
+    assert results.runs_dir("mnist") == results.RUNS  # where the MNIST rows always were
+    assert results.runs_dir("fashion_mnist") == results.RUNS + "-fashion_mnist"
+    assert results.REFERENCE in results.entry_names(None, "mnist")
+    fashion = results.entry_names(None, "fashion_mnist")
+    assert results.REFERENCE not in fashion and set(peers.PEERS) <= set(fashion)
+
+
+def test_the_paper_settings_peer_updates_d_then_g_with_the_papers_adam(digits):
+    model = peers.PaperSettingsDCGAN(seed=0)
+    model.compile(optimizer=keras.optimizers.Adam())
+    for optimizer in (model.g_optimizer, model.d_optimizer):
+        assert float(optimizer.learning_rate) == pytest.approx(2e-4) and optimizer.beta_1 == 0.5
+    d_before = [v.numpy() for v in model.discriminator.trainable_variables]
+    g_before = [v.numpy() for v in model.generator.trainable_variables]
+    model.fit(digits[:128, ..., None], batch_size=128, epochs=1, verbose=0)
+    changed = [
+        any(not np.array_equal(a, v) for a, v in zip(before, net.trainable_variables, strict=True))
+        for before, net in ((d_before, model.discriminator), (g_before, model.generator))
+    ]
+    assert changed == [True, True] and model.g_optimizer.iterations == 1
+    wide = peers.PEERS["peer.keras_io_vae_16d"][0](seed=0)
+    assert wide.encoder.output[0].shape[-1] == 16 and wide.decoder.input_shape[-1] == 16

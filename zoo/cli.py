@@ -143,6 +143,9 @@ def cmd_eval(args):
         seed=args.seed,
         json_path=args.json,
         progress=progress,
+        dataset=args.data,
+        classifier_path=args.classifier,
+        features_layer=args.features_layer,
     )
     print(evaluation.format_table(result))
     for target in result["written"]:

@@ -123,10 +123,11 @@ def build_parser(commands, description=None):
 
     p = sub.add_parser(
         "eval",
-        help="score a run, .keras file or export beside the floor of real digits",
+        help="score a run, .keras file or export beside the floor of real images",
         description="Scores a model by what it can do: generators (sample) get FD, KID, "
         "classifier score and class coverage; autoencoders (reconstruct) test MSE and BCE; "
-        "VAEs also the ELBO and the IWAE bound. Each beside its floor.",
+        "VAEs also the ELBO and the IWAE bound. Each beside its floor, on the data the model "
+        "trained on, in the features of that data set's classifier.",
     )
     p.add_argument(
         "path",
@@ -152,6 +153,24 @@ def build_parser(commands, description=None):
         default=1000,
         metavar="N",
         help="test images of the IWAE bound, the first N (default: 1000)",
+    )
+    p.add_argument(
+        "--data",
+        metavar="NAME_OR_PATH",
+        help="data set to score against: mnist, fashion_mnist, or a folder or .npz of images "
+        "(default: the run's own, else mnist)",
+    )
+    p.add_argument(
+        "--classifier",
+        metavar="PATH",
+        help="a Keras classifier (.keras) of the data's images whose features score the "
+        "samples (default: zoo's classifier of a labelled data set)",
+    )
+    p.add_argument(
+        "--features-layer",
+        default="features",
+        metavar="NAME",
+        help="the --classifier's layer whose outputs are the features (default: features)",
     )
     add_data_arguments(p)
     p.add_argument("--batch-size", type=int, default=500, help="images per forward pass")

@@ -60,20 +60,13 @@ from zoo.evaluation.likelihood import (
     vae_metrics,
 )
 from zoo.evaluation.loading import ExportedModel, capabilities, load
-from zoo.evaluation.run import (
-    EVAL_FILE,
-    RealSet,
-    evaluate,
-    evaluate_model,
-    flat_row,
-    format_table,
-    progress_bars,
-    real_set,
-)
+from zoo.evaluation.report import SECTIONS, flat_row, format_table, progress_bars
+from zoo.evaluation.run import EVAL_FILE, RealSet, evaluate, evaluate_model, real_set
 
 __all__ = [
     "COVERAGE_THRESHOLD",
     "EVAL_FILE",
+    "SECTIONS",
     "ClassCoverage",
     "ClassScore",
     "ExportedModel",

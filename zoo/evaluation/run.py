@@ -15,21 +15,16 @@ Example:
 import dataclasses
 import json
 import os
-import sys
 import time
-import warnings
 
 import numpy as np
 
-from zoo import checks, data
-from zoo.evaluation import features, likelihood, loading
-from zoo.networks import IMAGE_SHAPE
+from zoo import checks
+from zoo.evaluation import features, likelihood, loading, scope
 from zoo.training import rundir
 
 #: The file :func:`evaluate` writes into a run directory.
 EVAL_FILE = rundir.EVAL
-#: The JSON sections, each present when the model has the capability.
-SECTIONS = ("generative", "reconstruction", "likelihood")
 
 
 @dataclasses.dataclass
@@ -124,26 +119,6 @@ def _scorable(model):
     return caps
 
 
-def _check_mnist(model, path, kind):
-    """Refuses, in one line, a model of other data: the figures compare with MNIST only.
-
-    Scoring against another data set's test split and classifier is not built yet, and an
-    MNIST score of a model of other images would mean nothing.
-    """
-    shape = tuple(int(d) for d in getattr(model, "image_shape", IMAGE_SHAPE))
-    dataset = None  # unknown for a .keras file or an export: their shape says enough
-    if kind == "run":
-        with open(os.path.join(path, rundir.RUN)) as f:
-            dataset = json.load(f).get("dataset", "mnist")
-    if shape != IMAGE_SHAPE or dataset not in (None, "mnist"):
-        trained_on = f" of {dataset!r}" if dataset else ""
-        raise ValueError(
-            f"zoo eval scores models of MNIST digits against MNIST and zoo's MNIST classifier; "
-            f"this one draws {'x'.join(map(str, shape))} images{trained_on}, and scoring "
-            "other data sets is not built yet."
-        )
-
-
 def evaluate_model(
     model,
     real,
@@ -155,6 +130,7 @@ def evaluate_model(
     seed=0,
     kid_subsets=100,
     progress=None,
+    skip=(),
 ):
     """Scores ``model`` by what it can do (:func:`zoo.evaluation.loading.capabilities`).
 
@@ -170,6 +146,7 @@ def evaluate_model(
         seed: Seed of the samples and the Monte Carlo draws.
         kid_subsets: KID subsets.
         progress: ``progress(label, total) -> callable`` (see :func:`progress_bars`).
+        skip: Capabilities not to score (``"sample"`` with no classifier of the data).
 
     Returns:
         A dict with ``capabilities`` and one section per capability:
@@ -181,7 +158,7 @@ def evaluate_model(
     Raises:
         TypeError: if ``model`` has neither ``sample`` nor ``reconstruct``.
     """
-    caps = _scorable(model)
+    caps = [c for c in _scorable(model) if c not in skip]
     out = {"capabilities": caps}
     if "sample" in caps:
         if real.test is None:
@@ -207,24 +184,6 @@ def evaluate_model(
     return out
 
 
-def progress_bars(stream=None):
-    """A ``progress(label, total)`` factory of Keras progress bars, one per stage.
-
-    Bars redraw in place on a terminal; elsewhere (a pipe, a log) each stage
-    prints one line when it ends, as ``fit(verbose=2)`` does.
-    """
-    import keras
-
-    stream = stream or sys.stdout
-    verbose = 1 if stream.isatty() else 2
-
-    def make(label, total):
-        print(label, file=stream, flush=True)
-        return keras.utils.Progbar(total, verbose=verbose, unit_name="image").add
-
-    return make
-
-
 def evaluate(
     path,
     samples=10_000,
@@ -238,55 +197,59 @@ def evaluate(
     json_path=None,
     extractor=None,
     progress=None,
+    dataset=None,
+    classifier_path=None,
+    features_layer="features",
 ):
     """Evaluates the model at ``path`` beside the floor; writes ``eval.json``.
 
-    What ``python -m zoo eval PATH`` runs.
+    What ``python -m zoo eval PATH`` runs. The model is scored against the data it
+    trained on and that data set's classifier (:mod:`zoo.evaluation.scope`).
 
     Args:
         path: A run directory, a ``.keras`` file or a SavedModel export
             (see :func:`zoo.evaluation.loading.load`).
-        samples: Samples of a generator, and real training digits of the floor.
+        samples: Samples of a generator, and real training images of the floor.
         k: Importance samples of the IWAE bound (VAEs).
         iwae_images: Test images of the IWAE bound.
-        source: MNIST source, as ``python -m zoo train --source``.
-        mnist: A Keras-layout ``mnist.npz`` (else ``$ZOO_MNIST_PATH``).
+        source: A named set's source, as ``python -m zoo train --source``.
+        mnist: A named set's Keras-layout npz (else its variable, ``$ZOO_MNIST_PATH``...).
         batch_size: Images per forward pass.
-        seed: Seed of the samples, the floor's digits and the Monte Carlo draws.
+        seed: Seed of the samples, the floor's images and the Monte Carlo draws.
         kid_subsets: KID subsets (of up to 1,000 rows each).
         json_path: Also write the result to this file.
-        extractor: Feature extractor; ``None`` is the cached MNIST classifier's.
+        extractor: Feature extractor; ``None``: the data set's classifier's.
         progress: ``progress(label, total) -> callable``, e.g. :func:`progress_bars`.
+        dataset: A name of :data:`zoo.data.DATASETS` or a data path; None: the run's
+            (``run.json``), else MNIST.
+        classifier_path: A Keras classifier file to take features from instead.
+        features_layer: Its feature layer's name.
 
     Returns:
         The result dict: ``path``, ``kind``, ``model``, ``capabilities``,
-        ``settings``, ``data``, ``classifier``, the sections of
+        ``settings``, ``data``, ``classifier``, ``not_scored``, the sections of
         :func:`evaluate_model` and ``seconds``. Also written to
         ``PATH/eval.json`` when ``path`` is a run directory.
 
     Raises:
-        FileNotFoundError: a path of none of the three kinds, or a missing MNIST file.
-        ValueError: a damaged model file, a bad MNIST source, bad arguments.
+        FileNotFoundError: a path of none of the three kinds, or missing data.
+        ValueError: a damaged model file, a bad source, bad arguments, other data
+            than the run's, or nothing that can be scored.
         TypeError: a model with neither ``sample`` nor ``reconstruct``.
     """
     for name, value in (("samples", samples), ("k", k), ("batch_size", batch_size)):
         checks.positive_int(f"--{name.replace('_', '-')}", value)
     start = time.perf_counter()
     model, kind = loading.load(path)
-    caps = _scorable(model)  # before loading MNIST: fail fast
-    _check_mnist(model, path, kind)
-    x_train, _ = data.load_mnist_arrays("train", source=source, path=mnist)
-    with warnings.catch_warnings():  # a fall-back to the offline sample was told once, just above
-        warnings.simplefilter("ignore", UserWarning)
-        x_test, _ = data.load_mnist_arrays("test", source=source, path=mnist)
-    generative = "sample" in caps
-    if generative and extractor is None:
-        from zoo import classifier
-
-        extractor = classifier.default_extractor(source=source, path=mnist)
+    caps = _scorable(model)  # before loading any data: fail fast
+    where = scope.resolve(
+        model, path, kind, caps, dataset, source, mnist, classifier_path, features_layer, extractor
+    )
+    extractor = where.extractor
+    generative = "sample" in caps and extractor is not None
     real = real_set(
-        x_train,
-        x_test,
+        where.x_train,
+        where.x_test,
         samples,
         extractor,
         batch_size,
@@ -296,8 +259,9 @@ def evaluate(
         progress=progress,
     )
     scores = evaluate_model(
-        model, real, samples, k, iwae_images, extractor, batch_size, seed, kid_subsets, progress
-    )
+        model, real, samples, k, iwae_images, extractor, batch_size, seed, kid_subsets, progress,
+        skip=() if generative else ("sample",),
+    )  # fmt: skip
     result = {
         "path": os.fspath(path),
         "kind": kind,
@@ -311,11 +275,16 @@ def evaluate(
             "kid_subsets": kid_subsets,
         },
         "data": {
-            "source": data.describe_source(source, mnist),
-            "train_images": len(x_train),
-            "test_images": len(x_test),
+            "dataset": where.dataset,
+            "title": where.title,
+            "noun": where.noun,
+            "source": where.source,
+            "train_images": len(where.x_train),
+            "test_images": len(where.x_test) if where.test_split else 0,
         },
         "classifier": getattr(extractor, "metadata", None) if generative else None,
+        "not_scored": where.not_scored,
+        "notes": where.notes,
         **scores,
         "seconds": round(time.perf_counter() - start, 1),
     }
@@ -327,72 +296,3 @@ def evaluate(
             f.write(text)
     result["written"] = targets  # for the caller, not part of the file
     return result
-
-
-def _fmt(value, spec):
-    return "–" if value is None else format(value, spec)
-
-
-def format_table(result):
-    """The result of :func:`evaluate` as a compact text table: model, then floor."""
-    rows = [("metric", "model", "floor")]
-    gen = result.get("generative")
-    if gen:
-        fl = gen["floor"]
-        rows += [
-            ("FD ↓", _fmt(gen["fd"], ".3f"), _fmt(fl["fd"], ".3f")),
-            (
-                "KID ×10³ ↓",
-                f"{1e3 * gen['kid']:.3f} ± {1e3 * gen['kid_std']:.3f}",
-                f"{1e3 * fl['kid']:.3f} ± {1e3 * fl['kid_std']:.3f}",
-            ),
-        ]
-        if "classifier_score" in gen:
-            rows += [
-                ("classifier score ↑", f"{gen['classifier_score']:.2f}", _cs(fl)),
-                ("smallest class share", f"{gen['min_class_share']:.1%}", _share(fl)),
-                ("classes above 2%", str(gen["classes_above_2pct"]), _above(fl)),
-            ]
-    rec = result.get("reconstruction")
-    if rec:
-        rows += [
-            ("test MSE ↓", f"{rec['mse']:.4f}", f"{rec['floor']['mse']:.4f} (mean image)"),
-            ("test BCE ↓", f"{rec['bce']:.4f}", f"{rec['floor']['bce']:.4f} (mean image)"),
-        ]
-    lik = result.get("likelihood")
-    if lik:
-        rows += [
-            ("ELBO ↑ (nats)", f"{lik['elbo']:.2f}", "–"),
-            (f"IWAE NLL ↓ (k={lik['k']}, n={lik['n_iwae']:,})", f"{lik['iwae_nll']:.2f}", "–"),
-        ]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    where = f"{result['kind']}: {result['path']}"
-    notes = [f"{result['model']} ({where}), data: {result['data']['source']}"]
-    if gen:
-        notes.append(f"floor: {gen['floor']['n']:,} real training digits vs the test set")
-    if lik:
-        notes.append(f"likelihood: {lik['likelihood']}")
-    return "\n".join(notes[:1] + lines + notes[1:])
-
-
-def _cs(floor):
-    return _fmt(floor.get("classifier_score"), ".2f")
-
-
-def _share(floor):
-    return "–" if "min_class_share" not in floor else f"{floor['min_class_share']:.1%}"
-
-
-def _above(floor):
-    return str(floor.get("classes_above_2pct", "–"))
-
-
-def flat_row(result):
-    """The figures of :func:`evaluate_model` as one flat dict (:mod:`zoo.results`' rows)."""
-    row = {}
-    for section in SECTIONS:
-        row.update({k: v for k, v in result.get(section, {}).items() if k != "floor"})
-    row.pop("n", None)
-    return row

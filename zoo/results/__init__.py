@@ -1,26 +1,29 @@
-"""Every recipe at its own budget on full MNIST, beside two peers, scored by ``zoo eval``'s code.
+"""Every recipe at its own budget on MNIST and Fashion-MNIST, beside peers, scored by ``zoo eval``.
 
-The results table of the README's "Does it work?" (``docs/results.md``), which
-``make results`` (``python -m zoo.results``, :mod:`zoo.results.__main__`) builds.
-For each recipe of :mod:`zoo.recipes`: trained by :func:`zoo.training.train`
-at the recipe's budget (what ``python -m zoo train`` runs) on the 60,000
-training digits; then the TF-tutorial DCGAN and the keras-io VAE
-(:mod:`zoo.results.peers`) at the epochs of ``a001.dcgan`` and ``a001.vae``;
-then the reference VAE of the IWAE paper (:func:`zoo.reference.reference_vae`)
-for :data:`REFERENCE_EPOCHS` epochs (its long schedule: ``bench/reference_vae.py``).
+The results tables of the README's "Does it work?" (``docs/results.md``), which
+``make results`` (``python -m zoo.results``, :mod:`zoo.results.__main__`) builds,
+one per data set. For each recipe of :mod:`zoo.recipes`: trained by
+:func:`zoo.training.train` at the recipe's budget (what ``python -m zoo train``
+runs) on the data set's 60,000 training images; then the peers
+(:mod:`zoo.results.peers`: the TF-tutorial DCGAN as written and with the DCGAN
+paper's settings, the keras-io VAE with its 2-d latent and a 16-d one) at the epochs
+of ``a001.dcgan`` and ``a001.vae``; then, on MNIST, the reference VAE of the IWAE
+paper (:func:`zoo.reference.reference_vae`) for :data:`REFERENCE_EPOCHS` epochs
+(its long schedule: ``bench/reference_vae.py``).
 Each is scored by :func:`zoo.evaluation.evaluate_model`, the code that
 ``python -m zoo eval`` runs: FD, KID, the classifier score and class coverage
 of generated samples, test reconstruction MSE/BCE, test ELBO and IWAE NLL,
 beside the floor (real training digits scored alike). Prints a markdown
 table and writes ``docs/results.md``.
 
-Resumable: every entry trains in ``RUNS/<name>`` (checkpoints, then the
-finished model) and keeps its scored row in ``RUNS/<name>/row.json``, so a
-stopped run continues where it left off and the table can be built over
+Resumable: every entry trains in ``runs_dir(dataset)/<name>`` (checkpoints, then
+the finished model) and keeps its scored row in ``row.json`` there, so a
+stopped run continues where it left off and the tables can be built over
 several sittings; ``--retrain NAME`` starts an entry afresh.
 
 Usage:
     .venv/bin/python -m zoo.results                      # everything (hours on 2 cores)
+    .venv/bin/python -m zoo.results --data fashion_mnist --no-train   # finished runs only
     .venv/bin/python -m zoo.results --only a000.gan peer.keras_io_vae --out -
     .venv/bin/python -m zoo.results --quick --out -      # a smoke test, prints only
 """
@@ -35,26 +38,62 @@ import keras
 
 from zoo import evaluation, recipes, reference, training
 from zoo.results import peers
+from zoo.results.document import document, section
 from zoo.training import rundir
 
 #: The entry of the IWAE paper's reference VAE (:func:`zoo.reference.reference_vae`).
 REFERENCE = "reference.iwae_vae"
 #: Its budget here: a short stand-in for the paper's 3,280 passes.
 REFERENCE_EPOCHS = 10
-#: Where every entry trains and keeps its scored row, ``RUNS/<name>/``.
+#: Where every MNIST entry trains and keeps its scored row, ``RUNS/<name>/``.
 RUNS = os.path.join("runs", "results")
+__all__ = [
+    "DATASETS",
+    "IWAE_BUDGETS",
+    "REFERENCE",
+    "REFERENCE_EPOCHS",
+    "RUNS",
+    "comparison",
+    "coverage",
+    "document",
+    "entry_names",
+    "epochs_of",
+    "evaluate",
+    "family_of",
+    "fmt",
+    "markdown",
+    "runs_dir",
+    "scored_row",
+    "section",
+    "train",
+]
+
+#: The data sets of the tables, in their order in the document.
+DATASETS = ("mnist", "fashion_mnist")
+
+
+def runs_dir(dataset):
+    """Where the entries of ``dataset`` train: :data:`RUNS` for MNIST, else ``RUNS-<name>``."""
+    return RUNS if dataset == "mnist" else f"{RUNS}-{dataset}"
+
+
 # (k, test images) of the IWAE bound where the default (--iwae-k on --iwae-n images,
 # a quarter of them for grey-value models) costs too much: a001.vae's transposed-
 # convolution decoder is about 15x the cost of an MLP decoder per sample.
 IWAE_BUDGETS = {"a001.vae": (100, 250)}
 
 
-def entry_names(selected=None):
-    """Every recipe, then the peers, then the reference VAE (``selected`` only, if given)."""
+def entry_names(selected=None, dataset="mnist"):
+    """Every recipe, then the peers, then (MNIST) the reference VAE; ``selected`` only if given.
+
+    The reference VAE is an anchor to the literature's binarised-MNIST figures, so it has
+    no row of another data set.
+    """
     names = [*recipes.names(), *peers.PEERS, REFERENCE]
     unknown = sorted(set(selected or ()) - set(names))
     if unknown:
         raise SystemExit(f"unknown entries {unknown}; choose from {names}")
+    names = [n for n in names if n != REFERENCE or dataset == "mnist"]
     return [n for n in names if not selected or n in selected]
 
 
@@ -162,13 +201,14 @@ def coverage(r):
     return f"{100 * r['min_class_share']:.1f}% / {r['classes_above_2pct']}"
 
 
-def markdown(rows, floor, args):
+def markdown(rows, floor, args, noun="digits"):
     """The table: the floor's row, then one row per entry (a pending one says so).
 
     Args:
         rows: The entries' rows, as :func:`scored_row` returns them.
-        floor: The real training digits' figures (:attr:`zoo.evaluation.RealSet.floor`).
+        floor: The real training images' figures (:attr:`zoo.evaluation.RealSet.floor`).
         args: The command's options; ``n_samples`` is the floor's budget.
+        noun: What the images show (:attr:`zoo.data.DatasetSpec.noun`).
 
     Returns:
         The markdown table, one line per row.
@@ -179,7 +219,7 @@ def markdown(rows, floor, args):
     )
     lines = [
         head,
-        f"| **floor: real train digits** | data | {args.n_samples:,} | – "
+        f"| **floor: real train {noun}** | data | {args.n_samples:,} | – "
         f"| {floor['fd']:.2f} | {1e3 * floor['kid']:.2f} ± {1e3 * floor['kid_std']:.2f} "
         f"| {floor['classifier_score']:.2f} | {coverage(floor)} | – | – | – | – |",
     ]
@@ -204,12 +244,13 @@ def markdown(rows, floor, args):
     return "\n".join(lines)
 
 
-def comparison(rows, floor):
+def comparison(rows, floor, noun="digits"):
     """Each peer against its zoo counterpart, and where zoo loses, from the rows' figures.
 
     Args:
         rows: The entries' rows, as :func:`scored_row` returns them.
-        floor: The real training digits' figures.
+        floor: The real training images' figures.
+        noun: What the images show.
 
     Returns:
         Markdown bullets, one line each (a continuation line indented).
@@ -253,11 +294,10 @@ def comparison(rows, floor):
     if scored:
         best = max(scored, key=lambda r: r["classifier_score"])
         lines.append(
-            f"* Against real digits every model loses: the best classifier score, "
+            f"* Against real {noun} every model loses: the best classifier score, "
             f"`{best['name']}`'s {best['classifier_score']:.2f}, is far from the floor's "
             f"{floor['classifier_score']:.2f}, and the best FD, "
-            f"{min(r['fd'] for r in scored):.2f}, from {floor['fd']:.2f}: at these budgets the "
-            "samples are recognisable digits, many of them malformed."
+            f"{min(r['fd'] for r in scored):.2f}, from {floor['fd']:.2f}."
         )
     ref = by.get(REFERENCE)
     if ref and "iwae_nll" in ref:
@@ -270,84 +310,17 @@ def comparison(rows, floor):
     return "\n".join(lines)
 
 
-def document(table, meta):
-    """The text of docs/results.md around the table.
-
-    Args:
-        table: What :func:`markdown` returns.
-        meta: ``date``, ``machine``, ``load``, ``n_samples``, ``kid_subsets``,
-            ``floor_full``, ``classifier``, ``ref_epochs``, ``command`` and
-            ``comparison`` (what :func:`comparison` returns).
-
-    Returns:
-        The whole markdown document.
-    """
-    return f"""# Results: does it work?
-
-Measured by `zoo.results` (`make results`) on {meta["date"]}, on {meta["machine"]}
-(load average {meta["load"]} at the start: the CPU was shared with other jobs, so the
-train seconds are an upper bound, not a benchmark).
-
-{table}
-
-## Beside the peers, and where zoo loses
-
-{meta["comparison"]}
-
-## How to read it
-
-* **Budgets are the recipes' own** (`budget`: epochs × training images), the ones
-  `python -m zoo train` uses, on the full 60,000 training digits. The peers train
-  for the epochs of their zoo counterpart: the TF-tutorial DCGAN (`zoo/results/peers.py`,
-  batch 256, Adam 1e-4) beside `a001.dcgan`, the keras-io VAE (2-d latent, batch
-  128) beside `a001.vae`. † marks a training resumed across sittings: its seconds
-  are those of the last sitting only.
-* **FD** is the Fréchet distance (FID's formula, Heusel et al. 2017) and **KID** the
-  unbiased polynomial-kernel MMD² (Bińkowski et al. 2018; mean ± std over
-  {meta["kid_subsets"]} subsets of 1,000) between {meta["n_samples"]:,} samples and
-  the 10,000 MNIST test digits, both in the 128-d penultimate features of zoo's own
-  MNIST classifier ({meta["classifier"]}). They are *not* comparable to FID/KID
-  figures in Inception features. The **floor** row scores {meta["n_samples"]:,}
-  random real *training* digits the same way: what a perfect model would get at
-  this sample size (FD over all 60,000 training digits: {meta["floor_full"]:.3f};
-  the floor's CS is over all 60,000).
-* **CS** is the classifier score, the Inception score's formula
-  exp(E KL(p(y|x) ‖ p(y))) (Salimans et al. 2016) with the same classifier: 1 to 10.
-* **coverage** is the smallest share of the samples that the classifier puts in one
-  digit class (a perfect model: about 10%), then how many classes hold over 2%: the
-  mode-collapse detector.
-* **MSE / BCE** are per pixel, on the 10,000 test digits (grey values in [0, 1]).
-* **ELBO** (nats, β = 1 whatever the model trained with) is on all test digits;
-  the **IWAE NLL** bound (Burda et al. 2016) uses k importance samples on the first n
-  test digits. Only the binarised-data Bernoulli model (`{REFERENCE}`, evaluated on
-  test digits binarised once with a fixed seed) gives nats comparable to the
-  literature; grey-value Bernoulli "likelihoods" and Gaussian densities
-  (σ² = 1/2 on [0, 1] pixels) are for comparing zoo models among themselves.
-* **The anchor**: Burda et al. report 86.76 nats for this one-stochastic-layer VAE
-  (2×200 tanh MLPs, 50-d latent, k = 1 training) after 3,280 passes over the data
-  with batch size 20. The row above has {meta["ref_epochs"]} epochs with batch size
-  100; the paper's schedule, and how far this CPU got with it, is in
-  [reference_vae.md](reference_vae.md) (`bench/reference_vae.py`).
-
-Regenerate with `make results` (or `{meta["command"]}`); each entry's run and scored
-row stay in `{RUNS}/<name>/`, so a stopped run resumes, and a run directory that already
-holds the finished run of a recipe (the same `training.train` call: budget, seed, data) is
-scored without training it again (`a001.dcgan`'s was the 15-epoch snapshot of the run of
-`python -m bench.sweep a001.dcgan --epochs 5 10 15`, the same call); a row whose budget has
-changed since it was scored trains again, and `--retrain NAME` trains an entry afresh.
-"""
-
-
-def scored_row(name, args, x_train, real, extractor):
+def scored_row(name, args, x_train, real, extractor, dataset="mnist"):
     """One entry's row: read from its ``row.json`` when scored alike before, else made.
 
     Args:
         name: The entry.
         args: The command's options (``runs``, ``retrain``, ``no_train``, and those
             that :func:`evaluate` reads).
-        x_train: The training digits, uint8.
+        x_train: The training images, uint8.
         real: The :class:`zoo.evaluation.RealSet` it is scored against.
         extractor: The classifier's features.
+        dataset: The data set's name: the recipes' runs load it themselves.
 
     Returns:
         The row: the entry's name, family, budget, train seconds and figures. With
@@ -376,7 +349,7 @@ def scored_row(name, args, x_train, real, extractor):
                     pending=True)  # fmt: skip
     if stale:
         shutil.rmtree(run_dir)
-    model, seconds, resumed = train(name, x_train, run_dir, epochs, limit=limit)
+    model, seconds, resumed = train(name, x_train, run_dir, epochs, limit=limit, data=dataset)
     row = dict(name=name, family=family_of(name), epochs=epochs, n_train=n_train,
                seconds=seconds, resumed=resumed, settings=settings)  # fmt: skip
     row.update(evaluate(name, model, real, args, extractor))

@@ -1,16 +1,6 @@
-"""The MNIST classifier whose features the generative metrics are measured in.
+"""The classifier network: built, trained once per data set, cached, shipped.
 
-FID measures distances in the features of an ImageNet Inception network, which
-knows nothing of digits and would have to be downloaded. zoo trains its own
-small convnet on MNIST instead (nothing downloaded), caches it on disk with a
-version in its file name, and keeps a metadata JSON beside it holding the test
-accuracy and a fingerprint of the training data, so that a score can always be
-traced to the exact feature network that produced it.
-
-Example:
-    >>> from zoo import classifier
-    >>> net = classifier.load_or_train()          # trains once, then loads
-    >>> feats, probs = classifier.FeatureExtractor(net)(images)  # doctest: +SKIP
+See :mod:`zoo.classifier`.
 """
 
 import datetime
@@ -25,6 +15,7 @@ import numpy as np
 from keras import layers
 
 from zoo import data, disk
+from zoo.networks import IMAGE_SHAPE
 
 #: Bump when the architecture or the training recipe changes: old caches are
 #: then ignored (their file name differs), never silently reused.
@@ -52,6 +43,35 @@ def load_mnist(source="auto", path=None):
     return tuple(data.load_mnist_arrays(split, source=source, path=path) for split in data.SPLITS)
 
 
+def load_arrays(dataset="mnist", source="auto", path=None):
+    """A labelled data set's two splits as the classifier trains and is tested on them.
+
+    Args:
+        dataset: A name of :data:`zoo.data.DATASETS`, or the path of a labelled .npz.
+        source: Source of a named set (:func:`zoo.data.load`).
+        path: A named set's Keras-layout npz, instead of its environment variable.
+
+    Returns:
+        ``((x_train, y_train), (x_test, y_test))``: uint8 ``(N, H, W, C)`` images (MNIST's
+        ``(N, 28, 28)``) and their labels.
+
+    Raises:
+        ValueError: the data has no labels, or no test split to measure accuracy on.
+    """
+    if dataset == "mnist":  # (N, 28, 28), as MNIST's fingerprints have always been taken
+        return load_mnist(source=source, path=path)
+    named = dataset in data.DATASETS
+    info = data.dataset_info(dataset)
+    if not info.labelled or "test" not in info.splits:
+        raise ValueError(
+            f"{dataset!r} has {'no labels' if not info.labelled else 'no test split'}, so zoo "
+            "cannot train a classifier of it; pass a Keras classifier of these images "
+            "instead (--classifier PATH on the command line)."
+        )
+    kwargs = dict(source=source, path=path) if named else {}
+    return tuple(data.load(dataset, split, **kwargs) for split in data.SPLITS)
+
+
 def fingerprint(*arrays):
     """SHA-256 (hex, first 16 characters) of the arrays' shapes, dtypes and bytes."""
     h = hashlib.sha256()
@@ -67,21 +87,28 @@ def cache_dir():
     return Path(os.environ.get("ZOO_CACHE_DIR", Path.home() / ".cache" / "zoo"))
 
 
-def cache_paths(directory=None, data_fingerprint=None):
+def _label(dataset):
+    """The data set's name in file and model names: its own, or ``data`` for a path."""
+    return dataset if dataset in data.DATASETS else "data"
+
+
+def cache_paths(directory=None, data_fingerprint=None, dataset="mnist"):
     """``(model_path, metadata_path)`` of the cached classifier of :data:`VERSION`.
 
     Args:
         directory: Cache directory; defaults to :func:`cache_dir`.
-        data_fingerprint: :func:`fingerprint` of the training digits. One file
+        data_fingerprint: :func:`fingerprint` of the training images. One file
             per data set, so that a classifier of the 5,000-digit offline
             sample never replaces the one of full MNIST, nor the reverse.
+        dataset: The data set's name (or path), which begins the file name.
     """
     d = Path(directory) if directory is not None else cache_dir()
-    stem = f"mnist_classifier_v{VERSION}" + (f"_{data_fingerprint}" if data_fingerprint else "")
+    stem = f"{_label(dataset)}_classifier_v{VERSION}"
+    stem += f"_{data_fingerprint}" if data_fingerprint else ""
     return d / f"{stem}.keras", d / f"{stem}.json"
 
 
-def build_classifier(num_classes=10):
+def build_classifier(num_classes=10, image_shape=IMAGE_SHAPE, dataset="mnist"):
     """The feature network: two conv blocks, a 128-unit penultimate layer, logits.
 
     Two blocks of [Conv(3x3) -> BN -> ReLU] x 2 -> MaxPool (32 then 64
@@ -92,11 +119,13 @@ def build_classifier(num_classes=10):
 
     Args:
         num_classes: Number of classes.
+        image_shape: ``(H, W, C)`` of the images.
+        dataset: The data set's name, for the model's.
 
     Returns:
-        An uncompiled ``keras.Model`` from ``(28, 28, 1)`` images in [0, 1] to logits.
+        An uncompiled ``keras.Model`` from ``image_shape`` images in [0, 1] to logits.
     """
-    inputs = keras.Input(shape=(28, 28, 1), name="image")
+    inputs = keras.Input(shape=tuple(image_shape), name="image")
     x = inputs
     for filters in (32, 64):
         for _ in range(2):
@@ -111,33 +140,37 @@ def build_classifier(num_classes=10):
     x = layers.ReLU(name=FEATURES_LAYER)(x)
     x = layers.Dropout(0.5)(x)
     logits = layers.Dense(num_classes, name="logits")(x)
-    return keras.Model(inputs, logits, name=f"mnist_classifier_v{VERSION}")
+    return keras.Model(inputs, logits, name=f"{_label(dataset)}_classifier_v{VERSION}")
 
 
-def _as_input(x):
-    return data.as_unit(x, (-1, 28, 28, 1))
+def _as_input(x, model):
+    return data.as_unit(x, (-1, *model.inputs[0].shape[1:]))
 
 
-def train_classifier(path=None, epochs=_EPOCHS, seed=_SEED, verbose=2, source="auto"):
-    """Trains :func:`build_classifier` on MNIST and measures its test accuracy.
+def train_classifier(path=None, epochs=None, seed=_SEED, verbose=2, source="auto", dataset="mnist"):
+    """Trains :func:`build_classifier` on a labelled data set and measures its test accuracy.
 
     Adam with a cosine-decayed learning rate (1e-3 to 0) over ``epochs``
     epochs: the decay is what takes a few epochs past 99.2% on the test set.
 
     Args:
-        path: MNIST npz; see :func:`load_mnist`.
-        epochs: Passes over the 60,000 training images.
+        path: The named set's npz; see :func:`load_arrays`.
+        epochs: Passes over the training images (None: 3).
         seed: Seed of the initialisation, shuffling and dropout.
         verbose: Keras ``fit`` verbosity.
-        source: MNIST source; see :func:`load_mnist`.
+        source: The named set's source; see :func:`load_arrays`.
+        dataset: A name of :data:`zoo.data.DATASETS` or a labelled .npz's path.
 
     Returns:
         ``(model, metadata)``: the trained model (logits out) and a dict with
         ``test_accuracy``, ``train_seconds``, ``data_fingerprint`` and more.
     """
-    (x_train, y_train), (x_test, y_test) = load_mnist(source, path)
+    epochs = _EPOCHS if epochs is None else epochs
+    (x_train, y_train), (x_test, y_test) = load_arrays(dataset, source, path)
     keras.utils.set_random_seed(seed)
-    model = build_classifier()
+    classes = int(max(y_train.max(), y_test.max())) + 1
+    shape = x_train.shape[1:] if x_train.ndim == 4 else (*x_train.shape[1:], 1)
+    model = build_classifier(classes, shape, dataset)
     steps = epochs * int(np.ceil(len(x_train) / _BATCH_SIZE))
     model.compile(
         optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps)),
@@ -145,17 +178,23 @@ def train_classifier(path=None, epochs=_EPOCHS, seed=_SEED, verbose=2, source="a
         metrics=["accuracy"],
     )
     start = time.perf_counter()
-    model.fit(_as_input(x_train), y_train, batch_size=_BATCH_SIZE, epochs=epochs, verbose=verbose)
+    inputs = _as_input(x_train, model)
+    model.fit(inputs, y_train, batch_size=_BATCH_SIZE, epochs=epochs, verbose=verbose)
     train_seconds = time.perf_counter() - start
-    _, accuracy = model.evaluate(_as_input(x_test), y_test, batch_size=1000, verbose=0)
+    _, accuracy = model.evaluate(_as_input(x_test, model), y_test, batch_size=1000, verbose=0)
     metadata = {
         "version": VERSION,
+        "dataset": os.fspath(dataset),
         "test_accuracy": float(accuracy),
         "train_seconds": round(train_seconds, 1),
         "epochs": epochs,
         "batch_size": _BATCH_SIZE,
         "seed": seed,
-        "data_source": data.describe_source(source, path),
+        "data_source": (
+            data.describe_source(source, path, dataset=dataset)
+            if dataset in data.DATASETS
+            else os.fspath(dataset)
+        ),
         "data_fingerprint": fingerprint(x_train, y_train),
         "test_fingerprint": fingerprint(x_test, y_test),
         "keras_version": keras.__version__,
@@ -164,27 +203,32 @@ def train_classifier(path=None, epochs=_EPOCHS, seed=_SEED, verbose=2, source="a
     return model, metadata
 
 
-def shipped_dir():
-    """Where the classifier shipped with zoo lives: beside the MNIST presets."""
+def shipped_dir(dataset="mnist"):
+    """Where the classifier of ``dataset`` shipped with zoo lives: beside its presets."""
     from zoo.presets import SHIPPED
 
-    return SHIPPED / "mnist" / "classifier"
+    return SHIPPED / dataset / "classifier"
 
 
-def load_shipped():
+def load_shipped(dataset="mnist"):
     """The classifier shipped inside the package, as ``(model, metadata)``; ``None`` if absent.
 
-    It is the full-MNIST classifier of :data:`VERSION` (a shipped one of another
-    version is ignored), stored as ``model.weights.h5`` (float32, so that every
+    It is the classifier of :data:`VERSION` of the full named set (a shipped one of
+    another version is ignored), stored as ``model.weights.h5`` (float32, so that every
     score is that of the trained network) beside a ``metadata.json`` that names
     its test accuracy, training data and the weights' sha256, which is checked.
+
+    Args:
+        dataset: A name of :data:`zoo.data.DATASETS`.
 
     Raises:
         ValueError: the weights do not match their digest.
     """
     from zoo import presets
 
-    directory = shipped_dir()
+    if dataset not in data.DATASETS:
+        return None
+    directory = shipped_dir(dataset)
     weights, meta_path = directory / presets.WEIGHTS, directory / presets.METADATA
     if not (weights.is_file() and meta_path.is_file()):
         return None
@@ -197,7 +241,8 @@ def load_shipped():
             f"zoo's classifier {str(weights)!r} does not match its digest (expected sha256 "
             f"{metadata.get('weights_sha256')}, found {found}); reinstall zoo."
         )
-    model = build_classifier()
+    spec = data.DATASETS[dataset]
+    model = build_classifier(len(spec.class_names), spec.image_shape, dataset)
     model.load_weights(weights)
     return model, metadata
 
@@ -212,7 +257,9 @@ def ship(model, metadata, directory):
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     weights = directory / presets.WEIGHTS
-    bare = build_classifier()  # without the optimizer's state: a third of the bytes
+    # Without the optimizer's state: a third of the bytes
+    shape, classes = model.inputs[0].shape[1:], model.outputs[0].shape[-1]
+    bare = build_classifier(classes, shape, metadata.get("dataset", "mnist"))
     bare.set_weights(model.get_weights())
     disk.atomic_write(weights, bare.save_weights)
     metadata = {**metadata, "weights_sha256": presets.sha256(weights)}
@@ -223,99 +270,51 @@ def ship(model, metadata, directory):
     return directory
 
 
-def load_or_train(directory=None, path=None, verbose=2, source="auto", shipped=True):
-    """zoo's classifier: the one shipped with zoo, else the cached one, trained first if needed.
+def load_or_train(
+    directory=None, path=None, verbose=2, source="auto", shipped=True, dataset="mnist"
+):
+    """A data set's classifier: the one shipped with zoo, else the cached one, trained if need be.
 
     The classifier shipped inside the package (:func:`load_shipped`) is used
     when there is one and ``directory`` is not given: trained on the full
-    MNIST, it is the feature network of every figure zoo quotes, offline too.
+    MNIST, it is the feature network of every MNIST figure zoo quotes, offline too.
 
     Otherwise the cache holds one classifier per training set, found by the data's
-    :func:`fingerprint`: it trains when the MNIST now in use has none yet
-    (full MNIST and the offline sample each get their own). Files are written
-    under temporary names and renamed, so that two processes training at once
-    never leave a half-written cache.
+    :func:`fingerprint`: it trains when the data now in use has none yet
+    (full MNIST and the offline sample each get their own, as does Fashion-MNIST).
+    Files are written under temporary names and renamed, so that two processes
+    training at once never leave a half-written cache.
 
     Args:
         directory: Cache directory; defaults to :func:`cache_dir`.
-        path: MNIST npz; see :func:`load_mnist`.
+        path: The named set's npz; see :func:`load_arrays`.
         verbose: Keras ``fit`` verbosity when training.
-        source: MNIST source; see :func:`load_mnist`.
+        source: The named set's source; see :func:`load_arrays`.
         shipped: Use the shipped classifier when there is one.
+        dataset: A name of :data:`zoo.data.DATASETS` or a labelled .npz's path.
 
     Returns:
         ``(model, metadata)`` as :func:`train_classifier` returns them.
+
+    Raises:
+        ValueError: unlabelled data, or data with no test split (see :func:`load_arrays`).
     """
-    found = load_shipped() if shipped and directory is None else None
+    found = load_shipped(dataset) if shipped and directory is None else None
     if found is not None:
         return found
-    x_train, y_train = data.load_mnist_arrays("train", source=source, path=path)
-    model_path, meta_path = cache_paths(directory, fingerprint(x_train, y_train))
+    (x_train, y_train), _ = load_arrays(dataset, source, path)
+    model_path, meta_path = cache_paths(directory, fingerprint(x_train, y_train), dataset)
     if model_path.exists() and meta_path.exists():
         return keras.models.load_model(model_path), json.loads(meta_path.read_text())
+    title = data.DATASETS[dataset].title if dataset in data.DATASETS else os.fspath(dataset)
     print(
-        f"zoo: training the MNIST feature classifier once ({_EPOCHS} epochs, a few minutes on "
-        f"a CPU); it is cached in {model_path.parent}."
+        f"zoo: training the {title} feature classifier once ({_EPOCHS} epochs, a few minutes "
+        f"on a CPU); it is cached in {model_path.parent}."
     )
-    model, metadata = train_classifier(path, verbose=verbose, source=source)
+    model, metadata = train_classifier(path, verbose=verbose, source=source, dataset=dataset)
     model_path.parent.mkdir(parents=True, exist_ok=True)
     disk.atomic_write(model_path, model.save)
     disk.atomic_write(
         meta_path, lambda p: Path(p).write_text(json.dumps(metadata, indent=2) + "\n")
     )
     return model, metadata
-
-
-class FeatureExtractor:
-    """Penultimate features and class probabilities of a classifier, in one pass.
-
-    The callable the metrics in :mod:`zoo.metrics` take as ``extractor``: it
-    maps a batch of images (uint8, or floats in [0, 1]; any of ``(N, 28, 28)``,
-    ``(N, 28, 28, 1)``, ``(N, 784)``) to ``(features, probabilities)`` numpy arrays.
-
-    Args:
-        model: A classifier with a layer named ``features`` and logits out;
-            defaults to :func:`load_or_train`'s.
-        features_layer: Name of the feature layer.
-        source: MNIST source of :func:`load_or_train`, when ``model`` is None.
-        path: MNIST npz of :func:`load_or_train`, when ``model`` is None.
-    """
-
-    def __init__(self, model=None, features_layer=FEATURES_LAYER, source="auto", path=None):
-        if model is None:
-            model, self.metadata = load_or_train(path=path, source=source)
-        else:
-            self.metadata = None
-        self.model = model
-        self._net = keras.Model(
-            model.inputs[0], [model.get_layer(features_layer).output, model.outputs[0]]
-        )
-        self.dim = int(model.get_layer(features_layer).output.shape[-1])
-
-    def __call__(self, images):
-        features, logits = self._net(_as_input(images), training=False)
-        logits = np.asarray(logits, dtype="float64")
-        # Softmax in float64: the classifier score takes logs of these.
-        p = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return np.asarray(features, dtype="float64"), p / p.sum(axis=1, keepdims=True)
-
-
-_DEFAULT = None
-
-
-def default_extractor(source="auto", path=None):
-    """The process-wide :class:`FeatureExtractor` of the cached classifier (loaded once).
-
-    Args:
-        source: MNIST source it is checked against (and trained on, the first time).
-        path: MNIST npz, likewise; see :func:`load_mnist`.
-    """
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = FeatureExtractor(source=source, path=path)
-    return _DEFAULT
-
-
-if __name__ == "__main__":
-    _, meta = load_or_train()
-    print(json.dumps(meta, indent=2))

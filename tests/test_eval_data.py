@@ -1,0 +1,169 @@
+"""``zoo eval`` beyond MNIST: a classifier per data set, unlabelled data, ``--classifier``.
+
+The data are tiny and made here: ten classes of bars at ten heights, learnable in
+seconds, stand in for Fashion-MNIST (through ``$ZOO_FASHION_MNIST_PATH``), so that the
+data set's classifier really trains, on first use, into a cache of the test's own.
+"""
+
+import json
+import re
+
+import keras
+import numpy as np
+import pytest
+
+from zoo import classifier, cli
+
+TINY = ["--epochs", "1", "--batch-size", "64", "--val-limit", "64", "--checkpoint-every", "0"]
+FAST = ["--samples", "100", "--k", "3", "--iwae-images", "16", "--batch-size", "100", "--quiet"]
+
+
+def _bars(n, seed):
+    """``n`` 28x28 images of ten classes: class c is a bright bar at row 2c + 4, with noise."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 10, n).astype(np.uint8)
+    x = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
+    for i, c in enumerate(y):
+        x[i, 2 * c + 4 : 2 * c + 7, 4:24] = 230
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def fashion(tmp_path_factory):
+    """A Keras-layout fashion_mnist.npz of bars, and a cache directory of its own."""
+    base = tmp_path_factory.mktemp("fashion")
+    (x_train, y_train), (x_test, y_test) = _bars(640, 0), _bars(200, 1)
+    npz = base / "fashion_mnist.npz"
+    np.savez(npz, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return npz, base / "cache"
+
+
+@pytest.fixture
+def env(fashion, monkeypatch):
+    npz, cache = fashion
+    monkeypatch.setenv("ZOO_FASHION_MNIST_PATH", str(npz))
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(cache))
+    monkeypatch.setattr(classifier.extractor, "_DEFAULTS", {})
+    # 400 small steps instead of 3 epochs of 128: the batch norms' moving averages need
+    # hundreds of steps to settle, which 640 images give only in small batches.
+    monkeypatch.setattr(classifier.network, "_BATCH_SIZE", 16)
+    monkeypatch.setattr(classifier.network, "_EPOCHS", 10)
+    return npz
+
+
+@pytest.fixture(scope="module")
+def unlabelled(tmp_path_factory):
+    """An .npz of bars with no labels, and a GAN trained on it: ``(npz, run_dir)``."""
+    base = tmp_path_factory.mktemp("unlabelled")
+    npz = base / "unlabelled.npz"
+    np.savez(npz, x_train=_bars(256, 2)[0], x_test=_bars(64, 3)[0])  # no y_: unlabelled
+    return npz, _train("a000.gan", base / "gan", "--data", str(npz))
+
+
+def _train(recipe, out, *data):
+    argv = ["train", recipe, "--limit", "256", *TINY, "--verbose", "0", "--out", str(out)]
+    assert cli.main([*argv, *data]) == 0
+    return out
+
+
+def test_a_fashion_run_is_scored_on_fashion_mnist_by_its_own_classifier(env, tmp_path, capsys):
+    run = _train("a000.gan", tmp_path / "gan", "--data", "fashion_mnist", "--source", "npz")
+    capsys.readouterr()
+    assert cli.main(["eval", str(run), *FAST]) == 0
+    out = capsys.readouterr().out
+    # Trained once on first use, on Fashion-MNIST, and said so
+    assert "training the Fashion-MNIST feature classifier once" in out
+    assert "data: Fashion-MNIST, npz" in out and "real training fashion items" in out
+    result = json.loads((run / "eval.json").read_text())
+    assert result["data"]["dataset"] == "fashion_mnist" and result["data"]["test_images"] == 200
+    meta = result["classifier"]
+    assert meta["dataset"] == "fashion_mnist" and meta["test_accuracy"] > 0.9  # bars are learnt
+    (cached,) = (classifier.cache_dir()).glob("fashion_mnist_classifier_v*.keras")
+    assert meta["data_fingerprint"] in cached.name
+    # The floor is real Fashion-MNIST (here: bars) in that classifier: all ten classes
+    assert result["generative"]["floor"]["classes_above_2pct"] == 10
+    assert result["generative"]["fd"] > result["generative"]["floor"]["fd"]
+    # A second evaluation loads the cached classifier instead of training it again
+    assert cli.main(["eval", str(run), *FAST]) == 0
+    assert "feature classifier once" not in capsys.readouterr().out
+    assert len(list(classifier.cache_dir().glob("*.keras"))) == 1
+
+
+def test_a_run_is_scored_only_on_its_own_data(env, tmp_path, capsys):
+    run = _train("a000.ae", tmp_path / "ae", "--data", "fashion_mnist", "--source", "npz")
+    capsys.readouterr()
+    assert cli.main(["eval", str(run), "--data", "mnist", *FAST]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "zoo: error: This run trained on 'fashion_mnist', not 'mnist'; leave --data out: a "
+        "run is scored on the data it trained on."
+    ]
+
+
+def test_unlabelled_images_get_what_needs_no_classifier(unlabelled, tmp_path, capsys):
+    npz, _ = unlabelled
+    run = _train("a004.beta_vae", tmp_path / "vae", "--data", str(npz))
+    capsys.readouterr()
+    assert cli.main(["eval", str(run), *FAST]) == 0
+    out = capsys.readouterr().out
+    result = json.loads((run / "eval.json").read_text())
+    assert result["capabilities"] == ["reconstruct", "likelihood"]  # sampling not scored
+    assert {"reconstruction", "likelihood"} <= set(result) and "generative" not in result
+    assert result["reconstruction"]["mse"] > 0 and result["data"]["test_images"] == 64
+    (why,) = result["not_scored"]
+    assert why.startswith("FD, KID, classifier score and coverage:") and "no labels" in why
+    assert f"not scored: {why}" in out and "--classifier PATH" in out
+
+
+def test_a_classifier_file_scores_in_its_features(unlabelled, tmp_path):
+    _, run = unlabelled
+    # Any Keras classifier with a named feature layer, with a softmax out
+    net = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(16, activation="relu", name="embedding"),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    path = tmp_path / "mine.keras"
+    net.save(path)
+    argv = ["eval", str(run), "--classifier", str(path), "--features-layer", "embedding"]
+    assert cli.main([*argv, *FAST]) == 0
+    result = json.loads((run / "eval.json").read_text())
+    gen = result["generative"]
+    assert len(gen["class_shares"]) == 3 and sum(gen["class_shares"]) == pytest.approx(1.0)
+    assert result["classifier"] == {"path": str(path), "features_layer": "embedding"}
+
+
+@pytest.mark.parametrize(
+    ("make", "flags", "message"),
+    [
+        (None, [], r"^zoo: error: No classifier at '.*missing\.keras': name a Keras classifier"),
+        ("text", [], r"^zoo: error: '.*missing\.keras' is not a Keras model file \("),
+        (
+            "mnist",
+            ["--features-layer", "penultimate"],
+            r"^zoo: error: The classifier 'mnist_classifier_v1' has no layer 'penultimate' to "
+            r"take features from; name one of its layers \(image, conv2d.*\) with --features-layer",
+        ),
+        (
+            "colour",
+            [],
+            r"^zoo: error: The classifier '.*missing\.keras' takes 32x32x3 images, not the "
+            r"model's 28x28x1; pass a classifier of the model's images\.$",
+        ),
+    ],
+)
+def test_a_bad_classifier_is_one_line(unlabelled, tmp_path, capsys, make, flags, message):
+    _, run = unlabelled
+    path = tmp_path / "missing.keras"
+    if make == "text":
+        path.write_text("not a model")
+    elif make:
+        shape = (32, 32, 3) if make == "colour" else (28, 28, 1)
+        classifier.build_classifier(10, shape).save(path)
+    capsys.readouterr()
+    assert cli.main(["eval", str(run), "--classifier", str(path), *flags, *FAST]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert re.match(message, err[0]), err[0]
