@@ -174,3 +174,16 @@ def test_the_articles_64x64_colour_dcgan_trains_resumes_reloads_and_exports(tmp_
     metadata = json.loads((preset_dir / "metadata.json").read_text())
     assert metadata["dataset"] == str(folder) and metadata["check"] is None
     assert tuple(preset.sample(2, seed=0).shape) == (2, 64, 64, 3)
+
+
+def test_the_64x64_bench_script_trains_on_a_named_folder(tmp_path, capsys):
+    from bench import dcgan64
+
+    folder = _shapes_folder(tmp_path / "shapes", n=8, size=80)  # cropped and resized to 64
+    out = tmp_path / "run"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = dcgan64.main([str(folder), "--epochs", "1", "--batch-size", "8", "--out", str(out)])
+    assert run["overrides"]["image_shape"] == [64, 64, 3] and run["steps"] == 1
+    assert run["images_per_second"] > 0 and (out / "samples_epoch_001.png").is_file()
+    assert "images/s this sitting; sample grids per epoch in" in capsys.readouterr().err

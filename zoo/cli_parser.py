@@ -139,7 +139,7 @@ def build_parser(commands, description=None):
         "--samples",
         type=int,
         default=10_000,
-        help="generated samples, and real training digits in the floor (default: 10000)",
+        help="generated samples, and real training images in the floor (default: 10000)",
     )
     p.add_argument(
         "--k",

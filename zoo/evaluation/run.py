@@ -62,6 +62,7 @@ def real_set(
     full_train=False,
     generative=True,
     progress=None,
+    noun="digits",
 ):
     """Scores the real digits: the test set, and ``n`` training digits as the floor.
 
@@ -79,6 +80,7 @@ def real_set(
             all) and report ``floor_full_fd``, their FD against the test set.
         generative: False skips the features (for autoencoders only).
         progress: ``progress(label, total) -> callable`` (see :func:`progress_bars`).
+        noun: What the images show, for the progress labels ("fashion items").
 
     Returns:
         A :class:`RealSet`.
@@ -86,12 +88,12 @@ def real_set(
     if not generative:
         return RealSet(x_train, x_test, None, None)
     extractor = features.resolve_extractor(extractor)
-    tick = _tick(progress, f"real test digits ({len(x_test):,})", len(x_test))
+    tick = _tick(progress, f"real test {noun} ({len(x_test):,})", len(x_test))
     test = features.summarize(x_test, extractor, batch_size, seed=seed, progress=tick)
     full_fd = None
     m = min(n, len(x_train))
     if full_train:
-        tick = _tick(progress, f"real training digits ({len(x_train):,})", len(x_train))
+        tick = _tick(progress, f"real training {noun} ({len(x_train):,})", len(x_train))
         everything = features.summarize(x_train, extractor, batch_size, m, seed, tick)
         # The floor's FD and KID use the reservoir's m digits, its class figures all.
         sub = dataclasses.replace(
@@ -101,7 +103,7 @@ def real_set(
         full_fd = features.frechet_distance_from_moments(a.mean, a.covariance, b.mean, b.covariance)
     else:
         pick = np.sort(np.random.default_rng(seed).choice(len(x_train), m, replace=False))
-        tick = _tick(progress, f"floor: real training digits ({m:,})", m)
+        tick = _tick(progress, f"floor: real training {noun} ({m:,})", m)
         sub = features.summarize(x_train[pick], extractor, batch_size, m, seed, tick)
     floor = {**features.compare(test, sub, kid_subsets, seed=seed), **sub.class_metrics(), "n": m}
     return RealSet(x_train, x_test, test, floor, full_fd)
@@ -257,6 +259,7 @@ def evaluate(
         kid_subsets,
         generative=generative,
         progress=progress,
+        noun=where.noun,
     )
     scores = evaluate_model(
         model, real, samples, k, iwae_images, extractor, batch_size, seed, kid_subsets, progress,

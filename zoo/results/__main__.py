@@ -79,8 +79,9 @@ def table_of(dataset, args):
     # One pass over the 60,000 training images: their moments give the full floor,
     # a reservoir of n_samples of them the floor at the size models are scored at.
     real = evaluation.real_set(
-        x_train, x_test, args.n_samples, extractor, kid_subsets=args.kid_subsets, full_train=True
-    )
+        x_train, x_test, args.n_samples, extractor, kid_subsets=args.kid_subsets,
+        full_train=True, noun=spec.noun,
+    )  # fmt: skip
     floor = real.floor
     print(f"floor: {floor}, full train vs test FD {real.floor_full_fd:.3f}", file=sys.stderr)
 
