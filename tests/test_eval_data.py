@@ -1,8 +1,9 @@
 """``zoo eval`` beyond MNIST: a classifier per data set, unlabelled data, ``--classifier``.
 
 The data are tiny and made here: ten classes of bars at ten heights, learnable in
-seconds, stand in for Fashion-MNIST (through ``$ZOO_FASHION_MNIST_PATH``), so that the
-data set's classifier really trains, on first use, into a cache of the test's own.
+seconds. They stand in for Fashion-MNIST (through ``$ZOO_FASHION_MNIST_PATH``), whose
+classifier ships with zoo, and make a labelled .npz of one's own, whose classifier
+really trains, on first use, into a cache of the test's own.
 """
 
 import json
@@ -66,25 +67,39 @@ def _train(recipe, out, *data):
     return out
 
 
-def test_a_fashion_run_is_scored_on_fashion_mnist_by_its_own_classifier(env, tmp_path, capsys):
+def test_a_fashion_run_is_scored_on_fashion_mnist_by_its_shipped_classifier(env, tmp_path, capsys):
     run = _train("a000.gan", tmp_path / "gan", "--data", "fashion_mnist", "--source", "npz")
     capsys.readouterr()
     assert cli.main(["eval", str(run), *FAST[:-1]]) == 0  # with its progress bars
     out = capsys.readouterr().out
-    # Trained once on first use, on Fashion-MNIST, and said so
-    assert "training the Fashion-MNIST feature classifier once" in out
     assert "data: Fashion-MNIST, npz" in out and "real training fashion items" in out
     assert "real test fashion items (200)" in out  # the progress bars name them too
     result = json.loads((run / "eval.json").read_text())
     assert result["data"]["dataset"] == "fashion_mnist" and result["data"]["test_images"] == 200
+    # Fashion-MNIST's classifier ships with zoo: the full set's, nothing trained here
     meta = result["classifier"]
-    assert meta["dataset"] == "fashion_mnist" and meta["test_accuracy"] > 0.9  # bars are learnt
-    (cached,) = (classifier.cache_dir()).glob("fashion_mnist_classifier_v*.keras")
-    assert meta["data_fingerprint"] in cached.name
-    # The floor is real Fashion-MNIST (here: bars) in that classifier: all ten classes
-    assert result["generative"]["floor"]["classes_above_2pct"] == 10
+    assert meta["dataset"] == "fashion_mnist" and meta["data_fingerprint"] == "7efaae31421026fc"
+    assert "feature classifier once" not in out and not classifier.cache_dir().exists()
     assert result["generative"]["fd"] > result["generative"]["floor"]["fd"]
+
+
+def test_a_labelled_npz_gets_a_classifier_trained_once(env, tmp_path, capsys):
+    npz = tmp_path / "bars.npz"
+    (x_train, y_train), (x_test, y_test) = _bars(640, 0), _bars(200, 1)
+    np.savez(npz, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    run = _train("a000.gan", tmp_path / "gan", "--data", str(npz))
+    capsys.readouterr()
+    assert cli.main(["eval", str(run), *FAST]) == 0
+    assert f"training the {npz} feature classifier once" in capsys.readouterr().out
+    meta = json.loads((run / "eval.json").read_text())["classifier"]
+    assert meta["dataset"] == str(npz) and meta["test_accuracy"] > 0.9  # the bars are learnt
+    (cached,) = classifier.cache_dir().glob("data_classifier_v*.keras")
+    assert cached.name == f"data_classifier_v{classifier.VERSION}_{meta['data_fingerprint']}.keras"
+    # The floor is real bars in that classifier: all ten classes
+    floor = json.loads((run / "eval.json").read_text())["generative"]["floor"]
+    assert floor["classes_above_2pct"] == 10
     # A second evaluation loads the cached classifier instead of training it again
+    classifier.extractor._DEFAULTS.clear()  # as a new process would start
     assert cli.main(["eval", str(run), *FAST]) == 0
     assert "feature classifier once" not in capsys.readouterr().out
     assert len(list(classifier.cache_dir().glob("*.keras"))) == 1

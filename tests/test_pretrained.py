@@ -8,6 +8,7 @@ here, in ``make test``, not in a slow test nobody runs.
 """
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -127,3 +128,20 @@ def test_train_from_preset_fine_tunes_the_recipes_own_preset(tmp_path, digits):
     shipped = zoo.pretrained("a000.gan").trainable_weights
     gap = max(float(np.abs(a - b).mean()) for a, b in zip(tuned, shipped, strict=True))
     assert gap < 1e-3  # one Adam step (2e-4) from the shipped weights
+
+
+FASHION_NPZ = os.environ.get("ZOO_FASHION_MNIST_PATH", "")
+
+
+@pytest.mark.skipif(not os.path.isfile(FASHION_NPZ), reason="no Fashion-MNIST npz on this machine")
+def test_the_shipped_fashion_classifier_is_the_full_sets_and_classifies():
+    from zoo import data
+
+    model, metadata = classifier.load_shipped("fashion_mnist")
+    assert metadata["dataset"] == "fashion_mnist" and metadata["test_accuracy"] > 0.92
+    assert metadata["data_fingerprint"] == "7efaae31421026fc"  # the 60,000 training images
+    x, y = data.load("fashion_mnist", "test", source="npz", limit=2000)
+    _, probs = classifier.FeatureExtractor(model)(x)
+    assert np.mean(probs.argmax(1) == y) > 0.9
+    shipped = classifier.load_or_train(dataset="fashion_mnist")[1]["weights_sha256"]
+    assert shipped == metadata["weights_sha256"]  # what scores Fashion-MNIST, nothing trained
