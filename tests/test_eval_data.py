@@ -105,14 +105,28 @@ def test_a_labelled_npz_gets_a_classifier_trained_once(env, tmp_path, capsys):
     assert len(list(classifier.cache_dir().glob("*.keras"))) == 1
 
 
-def test_a_run_is_scored_only_on_its_own_data(env, tmp_path, capsys):
+def test_a_model_is_scored_on_the_data_it_trained_on(env, tmp_path, capsys):
     run = _train("a000.ae", tmp_path / "ae", "--data", "fashion_mnist", "--source", "npz")
     capsys.readouterr()
     assert cli.main(["eval", str(run), "--data", "mnist", *FAST]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
         "zoo: error: This run trained on 'fashion_mnist', not 'mnist'; leave --data out: a "
-        "run is scored on the data it trained on."
+        "model is scored on the data it trained on."
     ]
+    # Its export and its preset say so too (zoo.json, metadata.json); a bare .keras file
+    # does not, and is scored on the data named
+    assert cli.main(["export", str(run), str(tmp_path / "export")]) == 0
+    assert cli.main(["preset", str(run), str(tmp_path / "preset")]) == 0
+    for path, extra in [
+        (tmp_path / "export", []),
+        (tmp_path / "preset", []),
+        (run / "model.keras", ["--data", "fashion_mnist"]),
+    ]:
+        written = tmp_path / f"{path.name}.json"
+        assert cli.main(["eval", str(path), *extra, "--json", str(written), *FAST]) == 0
+        assert json.loads(written.read_text())["data"]["dataset"] == "fashion_mnist", path
+    assert cli.main(["eval", str(tmp_path / "preset"), "--data", "mnist", *FAST]) == 2
+    assert "This preset trained on 'fashion_mnist', not 'mnist'" in capsys.readouterr().err
 
 
 def test_unlabelled_images_get_what_needs_no_classifier(unlabelled, tmp_path, capsys):

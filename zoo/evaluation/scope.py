@@ -57,24 +57,43 @@ class Scope:
     notes: list = dataclasses.field(default_factory=list)
 
 
-def recorded_dataset(path, kind):
-    """The data set a run directory's ``run.json`` names (``mnist`` before it named one)."""
-    if kind != "run":
-        return None
-    with open(os.path.join(path, rundir.RUN)) as f:
-        return json.load(f).get("dataset", "mnist")
+def recorded_dataset(model, path, kind):
+    """The data set a model says it trained on, or None where it does not say.
+
+    A run directory's ``run.json`` names it, as do a preset's ``metadata.json`` and an
+    export's ``zoo.json`` (its run's); what predates the name was trained on MNIST. A
+    bare ``.keras`` file does not say.
+    """
+    if kind == "run":
+        with open(os.path.join(path, rundir.RUN)) as f:
+            return json.load(f).get("dataset", "mnist")
+    if kind == "preset":
+        from zoo import presets
+
+        with open(os.path.join(path, presets.METADATA)) as f:
+            return json.load(f).get("dataset", "mnist")
+    if kind == "saved_model":
+        from zoo.export import metadata
+
+        try:
+            run = metadata.read(model.directory).get("run") or {}
+        except (FileNotFoundError, ValueError):  # an export of another tool: no zoo.json
+            return None
+        return run.get("dataset", "mnist") if run else None
+    return None
 
 
 def _dataset(model, path, kind, dataset):
     """The data set to score on: the one asked for, else the run's, else MNIST."""
-    recorded = recorded_dataset(path, kind)
+    recorded = recorded_dataset(model, path, kind)
     if dataset is None:
         return recorded or "mnist"
     dataset = os.fspath(dataset)
     if recorded is not None and dataset != recorded:
+        what = {"run": "run", "preset": "preset", "saved_model": "export"}[kind]
         raise ValueError(
-            f"This run trained on {recorded!r}, not {dataset!r}; leave --data out: a run is "
-            "scored on the data it trained on."
+            f"This {what} trained on {recorded!r}, not {dataset!r}; leave --data out: a model "
+            "is scored on the data it trained on."
         )
     return dataset
 
