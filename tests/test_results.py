@@ -193,3 +193,12 @@ def test_the_paper_settings_peer_updates_d_then_g_with_the_papers_adam(digits):
     assert changed == [True, True] and model.g_optimizer.iterations == 1
     wide = peers.PEERS["peer.keras_io_vae_16d"][0](seed=0)
     assert wide.encoder.output[0].shape[-1] == 16 and wide.decoder.input_shape[-1] == 16
+
+
+def test_the_command_runs_as_a_module():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "zoo.results", "--help"], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0 and "--data {mnist,fashion_mnist}" in done.stdout

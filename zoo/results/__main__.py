@@ -103,3 +103,7 @@ def table_of(dataset, args):
         notes=open(notes).read() if os.path.exists(notes) else "",
     )
     return results.section(spec.title, table, meta)
+
+
+if __name__ == "__main__":
+    main()
