@@ -143,6 +143,12 @@ def test_a_peer_run_resumed_from_its_backup_is_marked(tmp_path, monkeypatch):
     (tmp_path / "stopped" / "backup").mkdir(parents=True)  # an earlier sitting's epochs
     assert results.train("peer.tf_tutorial_dcgan", x, str(tmp_path / "stopped"), 15)[2] is True
     assert results.train("peer.tf_tutorial_dcgan", x, str(tmp_path / "fresh"), 15)[2] is False
+    # A later call loads the finished networks: the finishing sitting's seconds are kept
+    monkeypatch.setattr(results.peers, "train", lambda *a, **k: ("model", 0.0))
+    assert results.train("peer.tf_tutorial_dcgan", x, str(tmp_path / "stopped"), 15) == (
+        "model", 60.0, True,
+    )  # fmt: skip
+    assert results.train("peer.tf_tutorial_dcgan", x, str(tmp_path / "older"), 15)[1] is None
     row = dict(epochs=15, fd=29.8, classifier_score=3.3, min_class_share=0.02, seconds=368.0)
     mine = dict(row, name="a001.dcgan", fd=5.1, seconds=3424.0)
     peer = dict(row, name="peer.tf_tutorial_dcgan", resumed=True)  # 368 s: its last sitting
@@ -150,6 +156,15 @@ def test_a_peer_run_resumed_from_its_backup_is_marked(tmp_path, monkeypatch):
     assert "no train seconds to compare" in results.comparison([mine, peer], floor)
     together = results.comparison([mine, dict(peer, resumed=False)], floor)
     assert "train seconds 3424 against 368" in together
+    unknown = dict(peer, resumed=False, seconds=None)  # finished before seconds were kept
+    assert "no train seconds to compare (not recorded)" in results.comparison(
+        [mine, unknown], floor
+    )
+    assert "| peer.tf_tutorial_dcgan | gan | 15 ep × 8 | – |" in results.markdown(
+        [dict(unknown, family="gan", n_train=8, classes_above_2pct=10)],
+        dict(floor, kid=0.0, kid_std=0.0, min_class_share=0.09, classes_above_2pct=10),
+        Namespace(n_samples=10),
+    )  # fmt: skip
 
 
 def test_the_document_quotes_its_command_and_files_that_exist():

@@ -53,6 +53,7 @@ __all__ = [
     "REFERENCE",
     "REFERENCE_EPOCHS",
     "RUNS",
+    "TIMING",
     "comparison",
     "coverage",
     "document",
@@ -68,6 +69,8 @@ __all__ = [
     "train",
 ]
 
+#: Where a peer's or the reference VAE's training seconds are kept, in its run directory.
+TIMING = "timing.json"
 #: The data sets of the tables, in their order in the document.
 DATASETS = ("mnist", "fashion_mnist")
 
@@ -127,18 +130,19 @@ def train(name, x_train, run_dir, epochs, limit=None, seed=0, data="mnist"):
 
     Returns:
         ``(model, seconds, resumed)``: ``seconds`` are those of the sitting that
-        finished the training (0 when it had finished before), ``resumed`` says
-        whether earlier sittings trained part of it.
+        finished the training, however long ago (None for a peer that finished
+        before its seconds were recorded), ``resumed`` says whether earlier
+        sittings trained part of it.
     """
     x = x_train[:limit]
     if name in peers.PEERS:  # seen before training: BackupAndRestore deletes it at the end
         resumed = os.path.isdir(os.path.join(run_dir, "backup"))
         model, seconds = peers.train(name, x, epochs, run_dir, seed=seed)
-        return model, seconds, resumed
+        return (model, *_timing(run_dir, seconds, resumed))
     if name == REFERENCE:  # dynamically binarised, as in the IWAE paper
         path = os.path.join(run_dir, "model.keras")
         if os.path.exists(path):
-            return keras.models.load_model(path), 0.0, False
+            return (keras.models.load_model(path), *_timing(run_dir, 0.0, False))
         keras.utils.set_random_seed(seed)
         model = reference.reference_vae()
         started = time.perf_counter()
@@ -146,7 +150,7 @@ def train(name, x_train, run_dir, epochs, limit=None, seed=0, data="mnist"):
         seconds = time.perf_counter() - started
         os.makedirs(run_dir, exist_ok=True)
         model.save(path)
-        return model, seconds, False
+        return (model, *_timing(run_dir, seconds, False))
     if not rundir.is_finished(run_dir):
         training.train(name, out_dir=run_dir, data=data, source="npz", limit=limit,
                        epochs=epochs, seed=seed, verbose=0)  # fmt: skip
@@ -154,6 +158,25 @@ def train(name, x_train, run_dir, epochs, limit=None, seed=0, data="mnist"):
         record = json.load(f)
     model = keras.models.load_model(os.path.join(run_dir, "model.keras"))
     return model, record["seconds"], record.get("resumed_from_step") is not None
+
+
+def _timing(run_dir, seconds, resumed):
+    """``(seconds, resumed)`` of the sitting that finished a peer's training.
+
+    The sitting that finishes it writes them to ``TIMING`` in its run directory; a later
+    call, which loads the finished networks (``seconds`` 0), reads them back.
+    """
+    path = os.path.join(run_dir, TIMING)
+    if seconds:
+        os.makedirs(run_dir, exist_ok=True)
+        with open(path, "w") as f:
+            json.dump({"seconds": seconds, "resumed": resumed}, f)
+        return seconds, resumed
+    if not os.path.exists(path):
+        return None, resumed
+    with open(path) as f:
+        record = json.load(f)
+    return record["seconds"], record["resumed"]
 
 
 def evaluate(name, model, real, args, extractor=None):
@@ -233,7 +256,7 @@ def markdown(rows, floor, args, noun="digits"):
         kid = f"{1e3 * r['kid']:.2f} ± {1e3 * r['kid_std']:.2f}" if "kid" in r else "–"
         iwae = f"{r['iwae_nll']:.2f} (k={r['k']}, n={r['n_iwae']})" if "iwae_nll" in r else "–"
         note = f" ({r['likelihood']})" if "likelihood" in r else ""
-        seconds = f"{r['seconds']:.0f}" + (" †" if r.get("resumed") else "")
+        seconds = fmt(r["seconds"], ".0f") + (" †" if r.get("resumed") else "")
         lines.append(
             f"| {r['name']} | {r['family']} | {r['epochs']} ep × {r['n_train']:,} "
             f"| {seconds} | {fmt(r.get('fd'), '.2f')} | {kid} "
@@ -269,9 +292,12 @@ def comparison(rows, floor, noun="digits"):
         winner = f"`{mine}` wins" if z["fd"] < p["fd"] else f"**the peer wins**, `{mine}` loses"
         budget = (f"{z['epochs']} epochs each" if z["epochs"] == p["epochs"]
                   else f"{z['epochs']} epochs against {p['epochs']}")  # fmt: skip
-        seconds = f"train seconds {z['seconds']:.0f} against {p['seconds']:.0f}"
         if z.get("resumed") or p.get("resumed"):  # † seconds are one sitting's
             seconds = "no train seconds to compare (a run resumed across sittings, †)"
+        elif z["seconds"] is None or p["seconds"] is None:
+            seconds = "no train seconds to compare (not recorded)"
+        else:
+            seconds = f"train seconds {z['seconds']:.0f} against {p['seconds']:.0f}"
         lines.append(
             f"* `{mine}` beside `{peer}`, {budget}: FD {z['fd']:.2f} against "
             f"{p['fd']:.2f}, classifier score {z['classifier_score']:.2f} against "
