@@ -217,3 +217,10 @@ def test_the_command_runs_as_a_module():
     done = subprocess.run([sys.executable, "-m", "zoo.results", "--help"], capture_output=True,
                           text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0 and "--data {mnist,fashion_mnist}" in done.stdout
+
+
+def test_coverage_names_the_rarest_class():
+    row = dict(min_class_share=0.016, classes_above_2pct=9, class_shares=[0.2, 0.016, 0.784])
+    assert results.coverage(row, ("Coat", "Sandal", "Bag")) == "1.6% (Sandal) / 9"
+    assert results.coverage(row) == "1.6% / 9"  # no names: the share alone
+    assert results.coverage({}) == "–"

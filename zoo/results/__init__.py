@@ -217,14 +217,23 @@ def fmt(value, spec):
     return "–" if value is None else format(value, spec)
 
 
-def coverage(r):
-    """``min share / classes over 2%``, the mode-collapse detector."""
+def coverage(r, class_names=()):
+    """``min share (its class) / classes over 2%``, the mode-collapse detector.
+
+    Args:
+        r: A row (or the floor) with ``min_class_share`` and ``classes_above_2pct``.
+        class_names: The data set's class names: the rarest class is named when given.
+    """
     if "min_class_share" not in r:
         return "–"
-    return f"{100 * r['min_class_share']:.1f}% / {r['classes_above_2pct']}"
+    shares = r.get("class_shares")
+    rarest = ""
+    if class_names and shares is not None and len(shares) == len(class_names):
+        rarest = f" ({class_names[min(range(len(shares)), key=shares.__getitem__)]})"
+    return f"{100 * r['min_class_share']:.1f}%{rarest} / {r['classes_above_2pct']}"
 
 
-def markdown(rows, floor, args, noun="digits"):
+def markdown(rows, floor, args, noun="digits", class_names=()):
     """The table: the floor's row, then one row per entry (a pending one says so).
 
     Args:
@@ -232,6 +241,7 @@ def markdown(rows, floor, args, noun="digits"):
         floor: The real training images' figures (:attr:`zoo.evaluation.RealSet.floor`).
         args: The command's options; ``n_samples`` is the floor's budget.
         noun: What the images show (:attr:`zoo.data.DatasetSpec.noun`).
+        class_names: The data set's class names, to name each row's rarest class.
 
     Returns:
         The markdown table, one line per row.
@@ -244,7 +254,7 @@ def markdown(rows, floor, args, noun="digits"):
         head,
         f"| **floor: real train {noun}** | data | {args.n_samples:,} | – "
         f"| {floor['fd']:.2f} | {1e3 * floor['kid']:.2f} ± {1e3 * floor['kid_std']:.2f} "
-        f"| {floor['classifier_score']:.2f} | {coverage(floor)} | – | – | – | – |",
+        f"| {floor['classifier_score']:.2f} | {coverage(floor, class_names)} | – | – | – | – |",
     ]
     for r in rows:
         if r.get("pending"):
@@ -260,7 +270,7 @@ def markdown(rows, floor, args, noun="digits"):
         lines.append(
             f"| {r['name']} | {r['family']} | {r['epochs']} ep × {r['n_train']:,} "
             f"| {seconds} | {fmt(r.get('fd'), '.2f')} | {kid} "
-            f"| {fmt(r.get('classifier_score'), '.2f')} | {coverage(r)} "
+            f"| {fmt(r.get('classifier_score'), '.2f')} | {coverage(r, class_names)} "
             f"| {fmt(r.get('mse'), '.4f')} | {fmt(r.get('bce'), '.4f')} "
             f"| {fmt(r.get('elbo'), '.2f')} | {iwae}{note} |"
         )

@@ -90,7 +90,7 @@ def table_of(dataset, args):
         rows.append(results.scored_row(name, args, x_train, real, extractor, dataset))
         print(f"{dataset} {name}: {rows[-1]}", file=sys.stderr, flush=True)
 
-    table = results.markdown(rows, floor, args, spec.noun)
+    table = results.markdown(rows, floor, args, spec.noun, spec.class_names)
     print(f"{spec.title}\n{table}")
     notes = os.path.join("docs", "results-notes", f"{dataset}.md")
     meta = dict(

@@ -72,8 +72,8 @@ that says "not finished" is a run `make results` resumes.
 * **CS** is the classifier score, the Inception score's formula
   exp(E KL(p(y|x) ‖ p(y))) (Salimans et al. 2016) with the same classifier: 1 to 10.
 * **coverage** is the smallest share of the samples that the classifier puts in one
-  class (a perfect model: about 10%), then how many classes hold over 2%: the
-  mode-collapse detector.
+  class (a perfect model: about 10%) and that class, then how many classes hold over
+  2%: the mode-collapse detector.
 * **MSE / BCE** are per pixel, on the 10,000 test images (grey values in [0, 1]).
 * **ELBO** (nats, β = 1 whatever the model trained with) is on all test images;
   the **IWAE NLL** bound (Burda et al. 2016) uses k importance samples on the first n
