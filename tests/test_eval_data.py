@@ -129,6 +129,18 @@ def test_a_model_is_scored_on_the_data_it_trained_on(env, tmp_path, capsys):
     assert "This preset trained on 'fashion_mnist', not 'mnist'" in capsys.readouterr().err
 
 
+def test_a_model_of_another_size_than_the_data_sets_classifier_is_one_line(env, tmp_path, capsys):
+    argv = ["--data", "fashion_mnist", "--source", "npz", "--image-size", "20"]
+    run = _train("a000.gan", tmp_path / "gan", *argv)
+    capsys.readouterr()
+    assert cli.main(["eval", str(run), *FAST]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "zoo: error: Nothing to score: FD, KID, classifier score and coverage: zoo's "
+        "classifier of 'fashion_mnist' takes 28x28x1 images, not the model's 20x20x1; pass "
+        "one of these images with --classifier PATH."
+    ]
+
+
 def test_unlabelled_images_get_what_needs_no_classifier(unlabelled, tmp_path, capsys):
     npz, _ = unlabelled
     run = _train("a004.beta_vae", tmp_path / "vae", "--data", str(npz))

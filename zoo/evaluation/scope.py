@@ -125,7 +125,14 @@ def _extractor(dataset, info, shape, source, npz, classifier_path, features_laye
         return found, None
     if info.labelled and "test" in info.splits:
         kwargs = dict(source=source, path=npz) if dataset in data.DATASETS else {}
-        return classifier.default_extractor(dataset=dataset, **kwargs), None
+        found = classifier.default_extractor(dataset=dataset, **kwargs)
+        if getattr(found, "image_shape", shape) == shape:
+            return found, None
+        return None, (
+            f"FD, KID, classifier score and coverage: zoo's classifier of {dataset!r} takes "
+            f"{'x'.join(map(str, found.image_shape))} images, not the model's "
+            f"{'x'.join(map(str, shape))}; pass one of these images with --classifier PATH"
+        )
     why = "no labels" if not info.labelled else "no test split"
     return None, (
         f"FD, KID, classifier score and coverage: {dataset!r} has {why}, so zoo has no "
