@@ -70,12 +70,11 @@ def format_table(result):
     lines.insert(1, "  ".join("-" * w for w in widths))
     where = f"{result['kind']}: {result['path']}"
     seen = result["data"]
-    notes = [f"{result['model']} ({where}), data: {seen.get('title', 'MNIST')}, {seen['source']}"]
+    notes = [f"{result['model']} ({where}), data: {seen['title']}, {seen['source']}"]
     if gen:
-        noun = seen.get("noun", "digits")
-        notes.append(f"floor: {gen['floor']['n']:,} real training {noun} vs the test set")
-    notes += [f"note: {line}" for line in result.get("notes", ())]
-    notes += [f"not scored: {line}" for line in result.get("not_scored", ())]
+        notes.append(f"floor: {gen['floor']['n']:,} real training {seen['noun']} vs the test set")
+    notes += [f"note: {line}" for line in result["notes"]]
+    notes += [f"not scored: {line}" for line in result["not_scored"]]
     if lik:
         notes.append(f"likelihood: {lik['likelihood']}")
     return "\n".join(notes[:1] + lines + notes[1:])

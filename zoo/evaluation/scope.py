@@ -98,11 +98,13 @@ def _dataset(model, path, kind, dataset):
     return dataset
 
 
-def _load(dataset, split, shape, source, npz):
-    """One split of ``dataset`` at the model's ``(H, W, C)``."""
-    info = data.dataset_info(dataset)
-    named = dataset in data.DATASETS
-    kwargs = dict(source=source, path=npz) if named else {}
+def _size(shape):
+    return "x".join(map(str, shape))
+
+
+def _load(dataset, split, shape, info, where):
+    """One split of ``dataset`` at the model's ``(H, W, C)``; ``where``: a named set's source."""
+    kwargs = dict(where)
     if tuple(info.image_shape[:2]) != shape[:2]:
         kwargs["image_size"] = shape[:2]
     if info.image_shape[2] != shape[2]:
@@ -110,7 +112,7 @@ def _load(dataset, split, shape, source, npz):
     return data.load(dataset, split, **kwargs)[0]
 
 
-def _extractor(dataset, info, shape, source, npz, classifier_path, features_layer):
+def _extractor(dataset, info, shape, where, classifier_path, features_layer):
     """The classifier's features for ``dataset``, or ``(None, why)``."""
     from zoo import classifier
 
@@ -118,20 +120,18 @@ def _extractor(dataset, info, shape, source, npz, classifier_path, features_laye
         found = classifier.FeatureExtractor.from_file(classifier_path, features_layer)
         if found.image_shape != shape:
             raise ValueError(
-                f"The classifier {os.fspath(classifier_path)!r} takes "
-                f"{'x'.join(map(str, found.image_shape))} images, not the model's "
-                f"{'x'.join(map(str, shape))}; pass a classifier of the model's images."
+                f"The classifier {os.fspath(classifier_path)!r} takes {_size(found.image_shape)} "
+                f"images, not the model's {_size(shape)}; pass a classifier of the model's images."
             )
         return found, None
     if info.labelled and "test" in info.splits:
-        kwargs = dict(source=source, path=npz) if dataset in data.DATASETS else {}
-        found = classifier.default_extractor(dataset=dataset, **kwargs)
+        found = classifier.default_extractor(dataset=dataset, **where)
         if getattr(found, "image_shape", shape) == shape:
             return found, None
         return None, (
             f"FD, KID, classifier score and coverage: zoo's classifier of {dataset!r} takes "
-            f"{'x'.join(map(str, found.image_shape))} images, not the model's "
-            f"{'x'.join(map(str, shape))}; pass one of these images with --classifier PATH"
+            f"{_size(found.image_shape)} images, not the model's {_size(shape)}; pass one of "
+            "these images with --classifier PATH"
         )
     why = "no labels" if not info.labelled else "no test split"
     return None, (
@@ -175,28 +175,27 @@ def resolve(
         FileNotFoundError: no such data or classifier.
     """
     dataset = _dataset(model, path, kind, dataset)
-    info = data.dataset_info(dataset)
+    # A named set's source, found once (for "auto" it may probe the network for 3 s)
+    where = dict(source=source, path=npz) if dataset in data.DATASETS else {}
+    info = data.dataset_info(dataset, **where)
     shape = tuple(int(d) for d in getattr(model, "image_shape", IMAGE_SHAPE))
     spec = data.DATASETS.get(dataset)
     title = spec.title if spec else dataset
     not_scored, notes = [], []
     if "sample" in caps and extractor is None:
-        extractor, why = _extractor(
-            dataset, info, shape, source, npz, classifier_path, features_layer
-        )
+        extractor, why = _extractor(dataset, info, shape, where, classifier_path, features_layer)
         if why and "reconstruct" not in caps:  # a GAN: without a classifier, nothing to score
             raise ValueError(f"Nothing to score: {why}.")
         not_scored += [why] if why else []
-    x_train = _load(dataset, "train", shape, source, npz)
+    x_train = _load(dataset, "train", shape, info, where)
     test_split = "test" in info.splits
     if test_split:
         with warnings.catch_warnings():  # a fall-back to the offline sample was told just above
             warnings.simplefilter("ignore", UserWarning)
-            x_test = _load(dataset, "test", shape, source, npz)
+            x_test = _load(dataset, "test", shape, info, where)
     else:
         x_test = x_train
         notes.append(f"{title} has no test split: every figure compares with its training images")
-    described = data.describe_source(source, npz, dataset=dataset) if spec else info.source
     return Scope(
         dataset=dataset,
         title=title,
@@ -204,7 +203,7 @@ def resolve(
         x_train=x_train,
         x_test=x_test,
         test_split=test_split,
-        source=described,
+        source=info.source,
         extractor=extractor,
         not_scored=not_scored,
         notes=notes,
