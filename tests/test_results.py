@@ -224,3 +224,34 @@ def test_coverage_names_the_rarest_class():
     assert results.coverage(row, ("Coat", "Sandal", "Bag")) == "1.6% (Sandal) / 9"
     assert results.coverage(row) == "1.6% / 9"  # no names: the share alone
     assert results.coverage({}) == "–"
+
+
+def test_the_second_opinion_scores_runs_in_keras_ios_convnet(
+    vae_run, mnist_npz, tmp_path, monkeypatch, capsys
+):
+    from bench import second_opinion as so
+
+    # As keras-io's page describes it: two convolutions, pooling, dropout 0.5, softmax.
+    net = so.keras_io_convnet()
+    convs = [layer.filters for layer in net.layers if isinstance(layer, keras.layers.Conv2D)]
+    dropout = [layer.rate for layer in net.layers if isinstance(layer, keras.layers.Dropout)]
+    assert convs == [32, 64] and dropout == [0.5] and net.layers[-1].units == 10
+    assert net.get_layer(so.FEATURES).output.shape[-1] == 1600  # the features FD compares
+    assert (so.EPOCHS, so.BATCH, so.SEED, so.N_SAMPLES) == (15, 128, 0, 10_000)  # what docs quote
+
+    runs = tmp_path / "results"
+    shutil.copytree(vae_run, runs / "a004.beta_vae")
+    row = dict(fd=12.5, classifier_score=4.0, min_class_share=0.05)
+    (runs / "a004.beta_vae" / "row.json").write_text(json.dumps(row))
+    monkeypatch.setattr(results, "RUNS", str(runs))
+    for name, value in dict(OUT=tmp_path, CLASSIFIER=tmp_path / "c.keras", EPOCHS=1,
+                            N_SAMPLES=200, MNIST=mnist_npz).items():  # fmt: skip
+        monkeypatch.setattr(so, name, value)
+    so.main(["--runs", "a004.beta_vae", "peer.tf_tutorial_dcgan", "--out", str(tmp_path / "o")])
+    record = json.loads((tmp_path / "o").read_text())
+    assert (tmp_path / "c.keras").is_file() and 0 < record["accuracy"] <= 1
+    scored = record["rows"]["a004.beta_vae"]
+    assert scored["zoo"] == row and scored["keras_io"]["fd"] > 0 and record["floor"]["fd"] >= 0
+    assert list(record["rows"]) == ["a004.beta_vae"]  # the missing run is skipped, and said so
+    out, err = capsys.readouterr()
+    assert "peer.tf_tutorial_dcgan: no scored run" in err and "| a004.beta_vae | 12.50 |" in out
