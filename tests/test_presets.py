@@ -77,6 +77,21 @@ def test_float32_storage_keeps_the_weights_exactly(run, preset, tmp_path):
     assert (out / "model.weights.h5").stat().st_size > 1.6 * f16
 
 
+def test_the_stored_weights_are_compressed_without_loss(run, preset):
+    import h5py
+
+    from zoo.export import load_keras
+
+    with h5py.File(preset / "model.weights.h5", "r") as f:
+        arrays = presets.files._datasets(f).values()
+        filters = [(a.compression, a.shuffle) for a in arrays if a.size >= 64]
+    assert filters and set(filters) == {("gzip", True)}
+    # Loaded back: the trained weights rounded to float16, bit for bit.
+    trained = load_keras(run / "model.keras").get_weights()
+    for a, b in zip(presets.load(preset).get_weights(), trained, strict=True):
+        np.testing.assert_array_equal(a, b.astype("float16").astype("float32"))
+
+
 def _copy(preset, tmp_path):
     import shutil
 

@@ -8,7 +8,6 @@ here, in ``make test``, not in a slow test nobody runs.
 """
 
 import json
-import os
 
 import numpy as np
 import pytest
@@ -19,38 +18,46 @@ from zoo.presets import check
 
 NAMES = recipes.names()
 SHIPPED = presets.SHIPPED / "mnist"
+#: Every shipped preset: each recipe on each data set zoo ships presets of.
+PRESETS = [(dataset, name) for dataset in ("mnist", "fashion_mnist") for name in NAMES]
 
 
-def _metadata(name):
-    return json.loads((SHIPPED / name / presets.METADATA).read_text())
+def _metadata(name, dataset="mnist"):
+    return json.loads((presets.SHIPPED / dataset / name / presets.METADATA).read_text())
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_every_recipe_ships_a_preset_of_its_current_config(name):
-    assert presets.is_preset(SHIPPED / name), f"no preset of {name}: make results && make presets"
-    config = json.loads((SHIPPED / name / presets.CONFIG).read_text())
+@pytest.mark.parametrize("dataset, name", PRESETS)
+def test_every_recipe_ships_a_preset_of_its_current_config(dataset, name):
+    where = presets.SHIPPED / dataset / name
+    assert presets.is_preset(where), (
+        f"no {dataset} preset of {name}: python -m zoo.results --data {dataset} --only {name} "
+        f"&& python -m bench.presets --data {dataset} --only {name}"
+    )
+    config = json.loads((where / presets.CONFIG).read_text())
     assert config["recipe"] == name and config["overrides"] == {}
     assert recipes.get(name).is_config_of(config["config"]), (
         f"{name}'s recipe changed since its preset was trained: retrain it "
-        f"(python -m zoo.results --only {name} --retrain {name}) and make presets again"
+        f"(python -m zoo.results --data {dataset} --only {name} --retrain {name}) and make "
+        "presets again"
     )
-    metadata = _metadata(name)
-    run = metadata["run"]  # the recipe's own budget, on the full MNIST
+    metadata = _metadata(name, dataset)
+    run = metadata["run"]  # the recipe's own budget, on the full data set
+    assert metadata["dataset"] == run.get("dataset", "mnist") == dataset
     assert run["epochs"] == recipes.get(name).budget["epochs"] and run["seed"] == 0
     steps = -(-60_000 // run["batch_size"]) * run["epochs"]
-    assert run["data"].startswith("npz") and run["steps"] == steps
+    assert "npz: " in run["data"] and run["steps"] == steps  # the full set, from its file
     assert metadata["weights_dtype"] == "float16" and metadata["eval"]
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_a_preset_reproduces_its_check_figures(name):
-    if not presets.is_preset(SHIPPED / name):
-        pytest.fail(f"no preset of {name}")
-    model = zoo.pretrained(name)
+@pytest.mark.parametrize("dataset, name", PRESETS)
+def test_a_preset_reproduces_its_check_figures(dataset, name):
+    if not presets.is_preset(presets.SHIPPED / dataset / name):
+        pytest.fail(f"no {dataset} preset of {name}")
+    model = zoo.pretrained(name, dataset=dataset)
     assert model.recipe == name and model.compiled
-    recorded = _metadata(name)["check"]
-    found = check.figures(model)
-    assert found["settings"] == recorded["settings"]
+    recorded = _metadata(name, dataset)["check"]
+    found = check.figures(model, dataset=dataset)
+    assert found["settings"] == recorded["settings"] == check.settings(dataset)
     assert check.differences(found, recorded) == []
 
 
@@ -130,18 +137,50 @@ def test_train_from_preset_fine_tunes_the_recipes_own_preset(tmp_path, digits):
     assert gap < 1e-3  # one Adam step (2e-4) from the shipped weights
 
 
-FASHION_NPZ = os.environ.get("ZOO_FASHION_MNIST_PATH", "")
-
-
-@pytest.mark.skipif(not os.path.isfile(FASHION_NPZ), reason="no Fashion-MNIST npz on this machine")
 def test_the_shipped_fashion_classifier_is_the_full_sets_and_classifies():
-    from zoo import data
-
     model, metadata = classifier.load_shipped("fashion_mnist")
     assert metadata["dataset"] == "fashion_mnist" and metadata["test_accuracy"] > 0.92
     assert metadata["data_fingerprint"] == "7efaae31421026fc"  # the 60,000 training images
-    x, y = data.load("fashion_mnist", "test", source="npz", limit=2000)
+    with np.load(check.FASHION_IMAGES) as f:  # 2,000 test images, shipped: no npz needed
+        x, y = f["x"], f["y"]
     _, probs = classifier.FeatureExtractor(model)(x)
     assert np.mean(probs.argmax(1) == y) > 0.9
     shipped = classifier.load_or_train(dataset="fashion_mnist")[1]["weights_sha256"]
     assert shipped == metadata["weights_sha256"]  # what scores Fashion-MNIST, nothing trained
+
+
+def test_the_fashion_presets_load_by_name_in_python_and_on_the_command_line(
+    tmp_path, capsys, monkeypatch
+):
+    from zoo import cli
+
+    shoes = zoo.pretrained("a001.dcgan", dataset="fashion_mnist")
+    digits = zoo.pretrained("a001.dcgan")
+    # One recipe, two trainings: the same networks, other weights.
+    assert shoes.recipe == digits.recipe and shoes.count_params() == digits.count_params()
+    assert not np.allclose(shoes.sample(4, seed=0), digits.sample(4, seed=0))
+    assert cli.main(["list"]) == 0
+    assert "preset (fashion_mnist): FD " in capsys.readouterr().out
+    grid = tmp_path / "shoes.png"
+    assert cli.main(["sample", "a001.dcgan", "--data", "fashion_mnist", "-o", str(grid)]) == 0
+    assert grid.is_file()
+    out = tmp_path / "export"
+    assert cli.main(["export", "a000.ae", str(out), "--data", "fashion_mnist"]) == 0
+    # The export says what it was trained on: zoo eval of it scores Fashion-MNIST.
+    from zoo import export
+
+    recorded = export.info(str(out))
+    assert recorded["run"]["dataset"] == "fashion_mnist" and recorded["eval"]["mse"] > 0
+    # zoo eval NAME --data fashion_mnist scores the Fashion-MNIST preset on Fashion-MNIST
+    # (here a small npz of the shipped check images, so that no download is needed).
+    with np.load(check.FASHION_IMAGES) as f:
+        x, y = f["x"], f["y"]
+    npz = tmp_path / "fashion.npz"
+    np.savez(npz, x_train=x[:1000], y_train=y[:1000], x_test=x[1000:], y_test=y[1000:])
+    monkeypatch.setenv("ZOO_FASHION_MNIST_PATH", str(npz))
+    result = tmp_path / "eval.json"
+    argv = ["eval", "a000.gan", "--data", "fashion_mnist", "--samples", "500", "--quiet"]
+    assert cli.main([*argv, "--json", str(result)]) == 0
+    scores = json.loads(result.read_text())
+    assert scores["kind"] == "preset" and scores["path"].endswith("fashion_mnist/a000.gan")
+    assert scores["data"]["dataset"] == "fashion_mnist" and scores["generative"]["fd"] > 0

@@ -3,7 +3,8 @@
 Each command is a thin wrapper over the library (``zoo.recipes``,
 ``zoo.training``, ``zoo.evaluation``, ``zoo.export``), so the CLI, notebooks
 and tests share one path. Wherever a model is read, a recipe's name means its
-shipped preset (``sample a001.dcgan``, ``eval a000.gan``). ``eval PATH`` scores
+shipped preset (``sample a001.dcgan``, ``eval a000.gan``; with ``--data
+fashion_mnist``, its Fashion-MNIST preset). ``eval PATH`` scores
 a preset, a run directory, a ``.keras`` file or a SavedModel export beside the
 floor (real training digits scored the same way), prints a table and writes
 ``eval.json``.
@@ -22,18 +23,21 @@ def cmd_list(args):
     import json
 
     from zoo import presets, recipes
+    from zoo.datasets import DATASETS
 
-    shipped = presets.available("mnist")
+    shipped = {d: presets.available(d) for d in DATASETS}  # MNIST's first
     for article, items in recipes.by_article().items():
         zh, en = recipes.ARTICLES[article]
         print(f"article {article}: {en} ({zh})")
         for r in items:
             print(f"  {r.name:<20} {r.family:<24} {r.title}")
-            if r.name in shipped:
-                path = presets.SHIPPED / "mnist" / r.name / presets.METADATA
-                print(f"  {'':<20} preset (mnist): {_headline(json.loads(path.read_text()))}")
-    print("A recipe with a preset loads trained: zoo.pretrained(NAME), or NAME in sample, eval "
-          "and export.")  # fmt: skip
+            for dataset in (d for d, names in shipped.items() if r.name in names):
+                path = presets.SHIPPED / dataset / r.name / presets.METADATA
+                headline = _headline(json.loads(path.read_text()))
+                print(f"  {'':<20} preset ({dataset}): {headline}")
+    print("A recipe with a preset loads trained: zoo.pretrained(NAME) (MNIST's) or "
+          'zoo.pretrained(NAME, dataset="fashion_mnist"), or NAME [--data fashion_mnist] in '
+          "sample, eval and export.")  # fmt: skip
     return 0
 
 
@@ -112,19 +116,21 @@ def cmd_train(args):
     return 0
 
 
-def _preset_or_path(text):
+def _preset_or_path(text, data=None):
     """A preset's directory when ``text`` names one (name, directory, URL), else ``text``.
 
-    A bare word that is neither a preset nor a path is an unknown preset name: the
-    error suggests the close ones.
+    A recipe's name picks the preset of the data set ``--data`` names (MNIST's
+    without one). A bare word that is neither a preset nor a path is an unknown
+    preset name: the error suggests the close ones.
     """
     import os
 
     from zoo import presets
 
-    found = presets.find(text)
+    dataset = presets.dataset_of(data)
+    found = presets.find(text, dataset)
     if found is None and os.sep not in text and not os.path.exists(text):
-        presets.resolve(text)  # raises, naming the presets there are
+        presets.resolve(text, dataset)  # raises, naming the presets there are
     return text if found is None else str(found)
 
 
@@ -133,7 +139,7 @@ def cmd_eval(args):
 
     progress = None if args.quiet else evaluation.progress_bars()
     result = evaluation.evaluate(
-        _preset_or_path(args.path),
+        _preset_or_path(args.path, args.data),
         samples=args.samples,
         k=args.k,
         iwae_images=args.iwae_images,
@@ -166,7 +172,7 @@ def cmd_export(args):
     if args.out_dir is None:
         raise ValueError("export needs MODEL_OR_RUN_DIR and OUT_DIR (or --info EXPORT_DIR).")
     target = export.export_from(
-        _preset_or_path(args.model),
+        _preset_or_path(args.model, args.data),
         args.out_dir,
         version=args.version,
         overwrite=args.overwrite,
@@ -194,7 +200,7 @@ def cmd_sample(args):
     from zoo import checks, plotting, presets
 
     checks.positive_int("-n", args.n)
-    path = _preset_or_path(args.model)
+    path = _preset_or_path(args.model, args.data)
     if presets.is_preset(path):
         model = presets.load(path)
         if not callable(getattr(model, "sample", None)):

@@ -17,6 +17,17 @@ def add_data_arguments(parser):
     parser.add_argument("--mnist", help="path to a Keras-layout mnist.npz (else $ZOO_MNIST_PATH)")
 
 
+def _preset_data(parser):
+    """``--data NAME``: whose shipped preset a recipe's name picks."""
+    from zoo.datasets import DATASETS
+
+    parser.add_argument(
+        "--data",
+        choices=tuple(DATASETS),
+        help="the data set whose preset a recipe's name picks (default: mnist)",
+    )
+
+
 def build_parser(commands, description=None):
     """The parser of ``python -m zoo``; ``commands`` maps each subcommand to its function."""
     parser = argparse.ArgumentParser(prog="python -m zoo", description=description)
@@ -60,7 +71,8 @@ def build_parser(commands, description=None):
         const=True,
         metavar="PRESET",
         help="start from a preset's weights and train on (fine-tune): the recipe's own "
-        "preset, or a preset name, directory or URL",
+        "preset (of the --data set, MNIST's for your own images), or a preset name, directory "
+        "or URL",
     )
     p.add_argument("--verbose", default="auto", type=lambda v: v if v == "auto" else int(v))
     p.add_argument(
@@ -158,7 +170,7 @@ def build_parser(commands, description=None):
         "--data",
         metavar="NAME_OR_PATH",
         help="data set to score against: mnist, fashion_mnist, or a folder or .npz of images "
-        "(default: the run's own, else mnist)",
+        "(default: the run's own, else mnist); a recipe's name picks that data set's preset",
     )
     p.add_argument(
         "--classifier",
@@ -207,6 +219,7 @@ def build_parser(commands, description=None):
         action="store_true",
         help="print the metadata (assets.extra/zoo.json) of the export MODEL and exit",
     )
+    _preset_data(p)
     p.set_defaults(func=commands["export"])
 
     p = sub.add_parser(
@@ -226,5 +239,6 @@ def build_parser(commands, description=None):
     p.add_argument("-n", type=int, default=64, help="number of samples")
     p.add_argument("-o", "--output", default="samples.png", help="PNG to write")
     p.add_argument("--seed", type=int, default=0)
+    _preset_data(p)
     p.set_defaults(func=commands["sample"])
     return parser

@@ -50,6 +50,27 @@ def run_dir_of(source):
     return folder if (folder / RUN_FILE).is_file() else None
 
 
+def _records(source):
+    """``(run, eval)`` of what ``source`` was loaded from, each ``None`` where unrecorded.
+
+    A run directory's ``run.json`` and ``eval.json``; a preset's ``metadata.json``
+    holds both (its run, with the data set it trained on, and its ``zoo eval`` figures).
+    """
+    run_dir = run_dir_of(source)
+    if run_dir:
+        return _read_json(run_dir / RUN_FILE), _read_json(run_dir / EVAL_FILE)
+    if source is not None and (Path(source) / "metadata.json").is_file():
+        from zoo import presets
+
+        if presets.is_preset(source):
+            metadata = _read_json(Path(source) / presets.METADATA) or {}
+            run = metadata.get("run")
+            if run is not None:
+                run = {**run, "dataset": metadata.get("dataset", "mnist")}
+            return run, metadata.get("eval")
+    return None, None
+
+
 def _read_json(path):
     """The JSON at ``path``, or ``None`` when it is missing or unreadable (never fatal)."""
     try:
@@ -83,9 +104,7 @@ def describe(model, signatures, traced, source=None):
     """
     import zoo
 
-    run_dir = run_dir_of(source)
-    run = _read_json(run_dir / RUN_FILE) if run_dir else None
-    evaluation = _read_json(run_dir / EVAL_FILE) if run_dir else None
+    run, evaluation = _records(source)
     described = {}
     for sig in signatures:
         outputs = traced[sig.name].get_concrete_function().structured_outputs

