@@ -184,3 +184,18 @@ def test_the_fashion_presets_load_by_name_in_python_and_on_the_command_line(
     scores = json.loads(result.read_text())
     assert scores["kind"] == "preset" and scores["path"].endswith("fashion_mnist/a000.gan")
     assert scores["data"]["dataset"] == "fashion_mnist" and scores["generative"]["fd"] > 0
+    # train --from-preset --data fashion_mnist fine-tunes the Fashion-MNIST preset.
+    from zoo.export import load_keras
+
+    out = tmp_path / "tuned"
+    argv = ["train", "a000.gan", "--data", "fashion_mnist", "--from-preset", "--limit", "64",
+            "--batch-size", "64", "--epochs", "1", "--val-limit", "64", "--checkpoint-every",
+            "0", "--verbose", "0", "--source", "npz", "--out", str(out)]  # fmt: skip
+    assert cli.main(argv) == 0
+    tuned = load_keras(out / "model.keras").trainable_weights
+
+    def gap(dataset):
+        start = zoo.pretrained("a000.gan", dataset=dataset).trainable_weights
+        return max(float(np.abs(a - b).mean()) for a, b in zip(tuned, start, strict=True))
+
+    assert gap("fashion_mnist") < 1e-3 < gap("mnist")  # one Adam step from the Fashion preset
