@@ -103,8 +103,14 @@ def pytest_collection_modifyitems(items):
     A file's tests stay on one worker, so its module fixtures run once (as
     ``--dist loadfile`` would), and every file that uses a session fixture of
     :data:`_SHARED` joins one group: the exports are made once, not once per worker.
+    A file that sets ``XDIST_SPREAD = True`` (long tests that share no fixture, such
+    as the notebooks) gives each test a group of its own, so they run side by side.
     """
     shared = {item.module.__name__ for item in items if set(_SHARED) & set(item.fixturenames)}
     for item in items:
         module = item.module.__name__
-        item.add_marker(pytest.mark.xdist_group("exports" if module in shared else module))
+        if getattr(item.module, "XDIST_SPREAD", False):
+            group = item.nodeid
+        else:
+            group = "exports" if module in shared else module
+        item.add_marker(pytest.mark.xdist_group(group))
