@@ -146,16 +146,18 @@ def store_as(path, dtype):
 
 def _card(config, metadata):
     run, scores = metadata["run"], metadata.get("eval") or {}
+    data = "" if metadata["dataset"] == "mnist" else f" --data {metadata['dataset']}"
     lines = [
         f"# {config['recipe']} (zoo preset, {metadata['dataset']})",
         "",
-        f"Trained by `python -m zoo train {config['recipe']}` on {run.get('data', '?')}: "
+        f"Trained by `python -m zoo train {config['recipe']}{data}` on {run.get('data', '?')}: "
         f"{run.get('epochs')} epochs of batch {run.get('batch_size')} ({run.get('steps')} steps), "
         f"seed {run.get('seed')}, overrides {json.dumps(config['overrides'])}, "
         f"{run.get('seconds')} s of training on {run.get('machine', 'an unrecorded machine')}.",
         "",
         f"{metadata['parameters']:,} parameters; weights `{WEIGHTS}` stored in "
-        f"{metadata['weights_dtype']} (loaded as float32), sha256 `{metadata['weights_sha256']}`.",
+        f"{metadata['weights_dtype']}, compressed (loaded as float32), sha256 "
+        f"`{metadata['weights_sha256']}`.",
     ]
     if scores:
         lines += ["", "`zoo eval` figures of this preset's weights:", "", "```json",
