@@ -32,10 +32,9 @@ venv: $(VENV)/.installed
 train: venv
 	$(PY) -m zoo train $(DEFAULT_RECIPE) --out runs/$(DEFAULT_RECIPE) --fresh $(if $(EPOCHS),--epochs $(EPOCHS))
 
-# One worker per core; a file's tests stay on one worker, so its module fixtures run once, and
-# the files that share the session's exports stay on one worker too (tests/conftest.py).
+# One worker per core; a file's tests stay on one worker, so its module fixtures run once.
 test: venv
-	$(PY) -m pytest -n auto --dist loadgroup
+	$(PY) -m pytest -n auto --dist loadfile
 
 test-slow: venv
 	$(PY) -m pytest -m slow
@@ -54,9 +53,9 @@ lint: venv
 results: venv
 	$(PY) -m zoo.results
 
-# The shipped presets (zoo/presets/<data set>/, MNIST and Fashion-MNIST): each recipe's run of
-# `make results`, scored in float32 and float16, stored in float16; docs/presets.md holds the
-# tables. A preset is remade only when its recipe's config or its run changed.
+# The shipped presets (zoo/presets/mnist/): each recipe's run of `make results`, scored in float32
+# and float16, stored in float16; docs/presets.md holds the table. A preset is remade only when
+# its recipe's config or its run changed.
 presets: venv
 	$(PY) -m bench.presets --noise
 

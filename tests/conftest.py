@@ -90,27 +90,3 @@ def untrained_classifier():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(classifier, "default_extractor", lambda **kwargs: extractor)
         yield extractor
-
-
-#: Fixtures built once a session that take minutes: the files whose tests use them
-#: share one xdist group, so one worker builds each, not every worker.
-_SHARED = ("exported", "loaded_gan")
-
-
-def pytest_collection_modifyitems(items):
-    """Groups the tests for ``make test``'s ``--dist loadgroup``: one group per file.
-
-    A file's tests stay on one worker, so its module fixtures run once (as
-    ``--dist loadfile`` would), and every file that uses a session fixture of
-    :data:`_SHARED` joins one group: the exports are made once, not once per worker.
-    A file that sets ``XDIST_SPREAD = True`` (long tests that share no fixture, such
-    as the notebooks) gives each test a group of its own, so they run side by side.
-    """
-    shared = {item.module.__name__ for item in items if set(_SHARED) & set(item.fixturenames)}
-    for item in items:
-        module = item.module.__name__
-        if getattr(item.module, "XDIST_SPREAD", False):
-            group = item.nodeid
-        else:
-            group = "exports" if module in shared else module
-        item.add_marker(pytest.mark.xdist_group(group))

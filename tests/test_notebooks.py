@@ -34,9 +34,6 @@ def _load_runner():
 
 run = _load_runner()
 SOURCES = run.notebooks()
-#: Each notebook runs in its own kernel and shares no fixture with the others, so under
-#: ``make test`` they spread over the workers (``tests/conftest.py``) instead of queuing.
-XDIST_SPREAD = True
 
 
 def test_there_is_one_notebook_per_article():
