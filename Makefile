@@ -53,9 +53,9 @@ lint: venv
 results: venv
 	$(PY) -m zoo.results
 
-# The shipped presets (zoo/presets/mnist/): each recipe's run of `make results`, scored in float32
-# and float16, stored in float16; docs/presets.md holds the table. A preset is remade only when
-# its recipe's config or its run changed.
+# The shipped presets (zoo/presets/<data set>/, MNIST and Fashion-MNIST): each recipe's run of
+# `make results`, scored in float32 and float16, stored in float16; docs/presets.md holds the
+# tables. A preset is remade only when its recipe's config or its run changed.
 presets: venv
 	$(PY) -m bench.presets --noise
 
