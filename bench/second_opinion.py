@@ -56,30 +56,21 @@ def keras_io_convnet():
     )
 
 
-def trained_classifier():
-    """The cached classifier file, trained first when missing; prints its test accuracy."""
+def train_classifier(x, y):
+    """Trains the convnet on ``x`` (uint8 digits) and ``y`` unless its file exists."""
     import keras
-    import numpy as np
 
-    from zoo import data
-
-    (x, y), (x_test, y_test) = (data.load_mnist_arrays(s, source="npz", path=MNIST)
-                                for s in ("train", "test"))  # fmt: skip
-    if not CLASSIFIER.is_file():
-        keras.utils.set_random_seed(SEED)
-        model = keras_io_convnet()
-        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-        model.fit(x[..., None] / 255.0, y, batch_size=BATCH, epochs=EPOCHS, validation_split=0.1,
-                  verbose=2)  # fmt: skip
-        OUT.mkdir(parents=True, exist_ok=True)
-        partial = CLASSIFIER.with_name(f".partial-{CLASSIFIER.name}")
-        model.save(partial)
-        os.replace(partial, CLASSIFIER)
-    model = keras.saving.load_model(CLASSIFIER)
-    probs = model.predict(x_test[..., None] / 255.0, verbose=0)
-    accuracy = float(np.mean(probs.argmax(1) == y_test))
-    print(f"{CLASSIFIER}: test accuracy {100 * accuracy:.2f}%", file=sys.stderr)
-    return accuracy
+    if CLASSIFIER.is_file():
+        return
+    keras.utils.set_random_seed(SEED)
+    model = keras_io_convnet()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x[..., None] / 255.0, y, batch_size=BATCH, epochs=EPOCHS, validation_split=0.1,
+              verbose=2)  # fmt: skip
+    OUT.mkdir(parents=True, exist_ok=True)
+    partial = CLASSIFIER.with_name(f".partial-{CLASSIFIER.name}")
+    model.save(partial)
+    os.replace(partial, CLASSIFIER)
 
 
 def main(argv=None):
@@ -88,12 +79,16 @@ def main(argv=None):
     p.add_argument("--out", default=str(OUT / "second_opinion.json"), help="JSON of the rows")
     args = p.parse_args(argv)
     os.environ.setdefault("ZOO_MNIST_PATH", MNIST)
+    import numpy as np
+
     from zoo import classifier, data, evaluation, results
 
-    accuracy = trained_classifier()
+    x_train, y_train = data.load_mnist_arrays("train", source="npz", path=MNIST)
+    x_test, y_test = data.load_mnist_arrays("test", source="npz", path=MNIST)
+    train_classifier(x_train, y_train)
     extractor = classifier.FeatureExtractor.from_file(CLASSIFIER, FEATURES)
-    x_train, _ = data.load_mnist_arrays("train", source="npz", path=MNIST)
-    x_test, _ = data.load_mnist_arrays("test", source="npz", path=MNIST)
+    accuracy = float(np.mean(extractor(x_test)[1].argmax(1) == y_test))  # softmax out: probs
+    print(f"{CLASSIFIER}: test accuracy {100 * accuracy:.2f}%", file=sys.stderr)
     # What `make results` scores with, the classifier aside: 10,000 samples, seed 0.
     real = evaluation.real_set(x_train, x_test, N_SAMPLES, extractor, seed=SEED, kid_subsets=100)
     rows = {}
